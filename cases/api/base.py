@@ -1,0 +1,148 @@
+"""What every endpoint stands on: the policy's restricted queryset and strict input."""
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from .. import policy
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects fields the endpoint does not take, instead of silently ignoring them.
+
+    `Meta.create_only_fields` are written when a record is created and refused afterwards;
+    `version` is the optimistic-concurrency token, read-only on create.
+    """
+
+    def _create_only(self) -> tuple[str, ...]:
+        meta = getattr(self, "Meta", None)
+        return getattr(meta, "create_only_fields", ())
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in self._create_only():
+                fields.pop(name, None)
+        elif "version" in fields:
+            fields["version"] = serializers.IntegerField(read_only=True)
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {}
+            for name in sorted(set(data) - writable):
+                if name in self.fields:
+                    errors[name] = [_("This field cannot be written.")]
+                elif self.instance is not None and name in self._create_only():
+                    errors[name] = [_("This field is set when the record is created.")]
+                else:
+                    errors[name] = [_("Unknown field.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):
+    pass
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to another record: only records the caller may see resolve.
+
+    A record outside the caller's view fails exactly like one that does not exist.
+    """
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return policy.restrict(self.model._default_manager.all(), self.context["request"].user)
+
+
+def uuid_ref(model, **kwargs) -> VisibleRelatedField:
+    return VisibleRelatedField(model=model, pk_field=serializers.UUIDField(), **kwargs)
+
+
+class OwnerAwareSerializer(StrictModelSerializer):
+    """Drops `Meta.owner_only_fields` from records the caller's organisations do not own."""
+
+    def is_owner_member(self, instance) -> bool:
+        return policy.owner_of(instance) in policy.roles(self.context["request"].user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.is_owner_member(instance):
+            for name in getattr(self.Meta, "owner_only_fields", ()):
+                data.pop(name, None)
+        return data
+
+
+class PolicyViewSet(viewsets.GenericViewSet):
+    """Every endpoint names its resource in the policy, and starts from what the caller may see.
+
+    `create_service`, `update_service` and `delete_service` are the service functions that
+    write; the view only translates HTTP.
+    """
+
+    resource: policy.Resource
+    model = None
+    service_object_name: str = ""
+    create_service = None
+    update_service = None
+    delete_service = None
+
+    def get_queryset(self):
+        return self.optimise(policy.restrict(self.model._default_manager.all(), self.request.user))
+
+    def optimise(self, queryset):
+        return queryset
+
+    def reload(self, obj):
+        return self.get_queryset().get(pk=obj.pk)
+
+    def write_kwargs(self) -> dict:
+        """Extra arguments for the services, e.g. the parent record from the URL."""
+        return {}
+
+
+class CreateWithService(mixins.CreateModelMixin):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = type(self).create_service(
+            actor=request.user, **self.write_kwargs(), **serializer.validated_data
+        )
+        return Response(
+            self.get_serializer(self.reload(obj)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class UpdateWithService(mixins.UpdateModelMixin):
+    def update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        serializer = self.get_serializer(obj, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        obj = type(self).update_service(
+            actor=request.user, **{self.service_object_name: obj}, version=version, **data
+        )
+        return Response(self.get_serializer(self.reload(obj)).data)
+
+
+class DestroyWithService(mixins.DestroyModelMixin):
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        type(self).delete_service(actor=request.user, **{self.service_object_name: obj})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+VERSION_HELP = "The version you loaded. A stale version gets 409 and changes nothing."
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)

@@ -1,0 +1,20 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..exceptions import Conflict
+
+
+def exception_handler(exc, context):
+    """Errors as JSON: a message per field for bad input, 409 for a stale version."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, Conflict):
+        return Response(
+            {"detail": exc.message, "current_version": exc.current_version},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,343 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import policy
+from ..models import (
+    Assurance,
+    AuditEvent,
+    Case,
+    CaseTransition,
+    Country,
+    LegalInstrument,
+    Membership,
+    Offence,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    Subject,
+    SubjectNationality,
+)
+from ..models.cases import TRANSITIONS
+from ..selectors import nationality_consultation
+from .base import (
+    OwnerAwareSerializer,
+    StrictModelSerializer,
+    StrictSerializer,
+    VisibleRelatedField,
+    uuid_ref,
+    version_field,
+)
+
+User = get_user_model()
+
+
+def country_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Country.objects.all(), **kwargs
+    )
+
+
+def organisation_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), **kwargs
+    )
+
+
+class ColleagueField(serializers.SlugRelatedField):
+    """A user by username, among the people who share an organisation with the caller."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self):
+        mine = Membership.objects.visible_to(self.context["request"].user)
+        return User.objects.filter(pk__in=mine.values("user_id"))
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = [
+            "code", "name", "eu_member", "eea_member", "coe_member",
+            "memberships_as_of", "memberships_source",
+        ]
+
+
+class LegalInstrumentSerializer(serializers.ModelSerializer):
+    party_a = serializers.CharField(source="party_a_id")
+    party_b = serializers.CharField(source="party_b_id")
+
+    class Meta:
+        model = LegalInstrument
+        fields = [
+            "id", "party_a", "party_b", "kind", "title", "signed_on", "ratified_a_on",
+            "ratified_b_on", "in_force_on", "status", "nationality_exception",
+            "death_penalty_clause", "torture_clause", "fair_trial_clause", "notes", "source",
+            "recorded_on",
+        ]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_id")
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "kind", "country"]
+
+
+class MembershipSerializer(StrictModelSerializer):
+    organisation = organisation_field()
+    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
+    version = version_field()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "user", "role", "created_at", "version"]
+        read_only_fields = ["id", "created_at"]
+        create_only_fields = ["organisation", "user"]
+        # The user-organisation pair is checked by the service with a clear message.
+        validators = []
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    memberships = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    )
+    def get_memberships(self, user):
+        return [
+            {"organisation": m.organisation.slug, "organisation_name": m.organisation.name,
+             "role": m.role}
+            for m in user.memberships.select_related("organisation")
+        ]
+
+
+class SharingGroupSerializer(StrictModelSerializer):
+    organisation = organisation_field(write_only=True, required=False)
+    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    members = organisation_field(many=True, required=False)
+    version = version_field()
+
+    class Meta:
+        model = SharingGroup
+        fields = [
+            "id", "organisation", "owner", "name", "description", "members", "created_at",
+            "updated_at", "version",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        create_only_fields = ["organisation"]
+        validators = []
+
+
+class NationalitySerializer(StrictModelSerializer):
+    country = country_field()
+
+    class Meta:
+        model = SubjectNationality
+        fields = ["country", "acquired_on", "lost_on"]
+        validators = []
+
+
+class SubjectSerializer(OwnerAwareSerializer):
+    organisation = organisation_field(write_only=True, required=False)
+    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    nationalities = NationalitySerializer(many=True, required=False)
+    protection_state = country_field(required=False, allow_null=True)
+    identifiers_visible = serializers.SerializerMethodField()
+    version = version_field()
+
+    class Meta:
+        model = Subject
+        fields = [
+            "id", "reference", "organisation", "owner", *Subject.IDENTIFYING_FIELDS,
+            "nationalities", "refugee_status", "protection_state", "reprisal_risk",
+            "do_not_contact", "consent_to_record", "consent_to_share", "identifiers_visible",
+            "created_at", "updated_at", "version",
+        ]
+        read_only_fields = ["id", "reference", "created_at", "updated_at"]
+        create_only_fields = ["organisation"]
+
+    def get_identifiers_visible(self, subject) -> bool:
+        return policy.can_view_identifiers(self.context["request"].user, subject)
+
+    def to_representation(self, subject):
+        data = super().to_representation(subject)
+        if data["identifiers_visible"]:
+            # The view writes one audit event per subject whose identifiers it showed.
+            self.context.setdefault("identified_subjects", []).append(subject)
+        else:
+            for name in Subject.IDENTIFYING_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class SubjectRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subject
+        fields = ["id", "reference"]
+
+
+class OffenceSerializer(StrictModelSerializer):
+    class Meta:
+        model = Offence
+        fields = ["description", "category", "max_penalty"]
+
+
+class NationalityConsultationSerializer(serializers.Serializer):
+    required = serializers.BooleanField()
+    states = serializers.ListField(child=serializers.CharField())
+    recorded = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class CaseSerializer(OwnerAwareSerializer):
+    organisation = organisation_field(write_only=True, required=False)
+    owner = OrganisationSerializer(read_only=True)
+    subject = uuid_ref(Subject)
+    subject_reference = serializers.CharField(source="subject.reference", read_only=True)
+    requesting_state = country_field()
+    requested_state = country_field()
+    legal_instrument = serializers.PrimaryKeyRelatedField(
+        queryset=LegalInstrument.objects.all(), required=False, allow_null=True
+    )
+    sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
+    named_recipients = ColleagueField(many=True, required=False)
+    offences = OffenceSerializer(many=True, required=False)
+    nationality_consultation = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+    version = version_field()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "reference", "organisation", "owner", "subject", "subject_reference",
+            "requesting_state", "requested_state", "channel", "legal_instrument",
+            "legal_basis_note", "offences", "interpol_notice", "interpol_reference",
+            "request_date", "arrest_date", "decision_date", "surrender_date", "status",
+            "status_changed_on", "closure_reason", "allowed_transitions",
+            "nationality_consultation", "distribution", "sharing_group", "tlp",
+            "named_recipients", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = [
+            "id", "reference", "status_changed_on", "closure_reason", "created_at",
+            "updated_at",
+        ]
+        create_only_fields = ["organisation", "status"]
+        # Free text and names stay with the owner: recipients see the structured record.
+        owner_only_fields = ["legal_basis_note", "interpol_reference", "named_recipients"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is None:
+            fields["status"] = serializers.ChoiceField(
+                choices=[Case.Status.REQUEST_RECEIVED, Case.Status.PROVISIONAL_ARREST],
+                required=False,
+            )
+        else:
+            fields["status"] = serializers.CharField(read_only=True)
+        return fields
+
+    @extend_schema_field(NationalityConsultationSerializer)
+    def get_nationality_consultation(self, case) -> dict:
+        return nationality_consultation(case)
+
+    def get_allowed_transitions(self, case) -> list[str]:
+        if not policy.has_right(
+            self.context["request"].user, case.owner_id, policy.Resource.CASE,
+            policy.Action.TRANSITION,
+        ):
+            return []
+        return list(TRANSITIONS[case.status])
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        if not self.is_owner_member(case):
+            # Offence categories travel; their descriptions may name people and places.
+            data["offences"] = [{"category": o["category"]} for o in data.get("offences", [])]
+        return data
+
+
+class TransitionSerializer(StrictSerializer):
+    # Any string: the service answers an unknown or illegal target with the allowed ones.
+    to = serializers.CharField(max_length=40)
+    date = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    closure_reason = serializers.ChoiceField(
+        choices=Case.ClosureReason.choices, required=False, allow_blank=True
+    )
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class CaseTransitionSerializer(OwnerAwareSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseTransition
+        fields = ["id", "from_status", "to_status", "date", "note", "actor", "recorded_at"]
+        owner_only_fields = ["note", "actor"]
+
+
+class ProceedingEventSerializer(OwnerAwareSerializer):
+    case = uuid_ref(Case)
+    consulted_state = country_field(required=False, allow_null=True)
+    version = version_field()
+
+    class Meta:
+        model = ProceedingEvent
+        fields = [
+            "id", "case", "kind", "date", "authority", "consulted_state", "description",
+            "outcome", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        create_only_fields = ["case"]
+        owner_only_fields = ["description", "outcome"]
+
+
+class AssuranceSerializer(OwnerAwareSerializer):
+    case = uuid_ref(Case)
+    version = version_field()
+
+    class Meta:
+        model = Assurance
+        fields = [
+            "id", "case", "type", "death_penalty_scope", "verbatim_text", "form", "binding",
+            "issuer", "issuer_level", "given_on", "disclosed_to_court", "monitoring_who",
+            "monitoring_frequency_days", "monitoring_private", "monitoring_unannounced",
+            "monitoring_terms", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        create_only_fields = ["case"]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True)
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    summary = serializers.CharField()
+    detail = serializers.DictField()
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq", "at", "actor_username", "organisation", "action", "object_type",
+            "object_id", "object_repr", "changed_fields", "detail", "request_id", "prev_hash",
+            "hash",
+        ]
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,264 @@
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from .. import filters, policy, services
+from ..models import (
+    Assurance,
+    AuditEvent,
+    Case,
+    Country,
+    LegalInstrument,
+    Membership,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    Subject,
+    SubjectNationality,
+)
+from ..selectors import case_prefetches, case_timeline
+from . import serializers as s
+from .base import CreateWithService, DestroyWithService, PolicyViewSet, UpdateWithService
+
+Resource = policy.Resource
+WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    resource = Resource.SELF
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.TokenRequestSerializer, responses=s.TokenSerializer)
+    def post(self, request):
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        user = authenticate(
+            request=request, username=username, password=serializer.validated_data["password"]
+        )
+        if user is None:
+            services.record_login(user=None, succeeded=False, username=username)
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to sign in with these credentials.")]}
+            )
+        services.record_login(user=user, succeeded=True)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    """The signed-in user and its memberships."""
+
+    resource = Resource.SELF
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+class OrganisationViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The directory of organisations on the platform (to build sharing groups)."""
+
+    resource = Resource.ORGANISATION
+    model = Organisation
+    serializer_class = s.OrganisationSerializer
+    lookup_field = "slug"
+    ordering = "name"
+    ordering_fields = ["name", "slug"]
+    filterset_fields = ["kind", "country"]
+
+
+class CountryViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    resource = Resource.REFERENCE
+    model = Country
+    serializer_class = s.CountrySerializer
+    lookup_field = "code"
+    ordering = "code"
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["eu_member", "eea_member", "coe_member"]
+
+
+class LegalInstrumentViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    resource = Resource.REFERENCE
+    model = LegalInstrument
+    serializer_class = s.LegalInstrumentSerializer
+    filterset_class = filters.InstrumentFilter
+    ordering = "id"
+    ordering_fields = ["id", "title"]
+
+
+class CrudViewSet(
+    PolicyViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CreateWithService,
+    UpdateWithService,
+    DestroyWithService,
+):
+    http_method_names = WRITE_METHODS
+
+
+class MembershipViewSet(CrudViewSet):
+    """Members of the caller's organisations; org admins add, change and remove them."""
+
+    resource = Resource.MEMBERSHIP
+    model = Membership
+    serializer_class = s.MembershipSerializer
+    filterset_class = filters.MembershipFilter
+    ordering_fields = ["created_at", "role"]
+    create_service = services.membership_create
+    update_service = services.membership_update
+    delete_service = services.membership_delete
+    service_object_name = "membership"
+
+    def optimise(self, queryset):
+        return queryset.select_related("user", "organisation")
+
+
+class SharingGroupViewSet(CrudViewSet):
+    resource = Resource.SHARING_GROUP
+    model = SharingGroup
+    serializer_class = s.SharingGroupSerializer
+    ordering_fields = ["created_at", "name"]
+    create_service = services.sharing_group_create
+    update_service = services.sharing_group_update
+    delete_service = services.sharing_group_delete
+    service_object_name = "group"
+
+    def optimise(self, queryset):
+        return queryset.select_related("owner").prefetch_related("members")
+
+
+class SubjectViewSet(CrudViewSet):
+    """Subjects. Identifying fields appear only inside the owner, and each display is audited."""
+
+    resource = Resource.SUBJECT
+    model = Subject
+    serializer_class = s.SubjectSerializer
+    filterset_class = filters.SubjectFilter
+    ordering_fields = ["created_at", "reference"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = services.subject_create
+    update_service = services.subject_update
+    service_object_name = "subject"
+
+    def optimise(self, queryset):
+        return queryset.select_related("owner").prefetch_related(
+            Prefetch("nationalities", queryset=SubjectNationality.objects.all())
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        identified = getattr(self, "_serializer_context", {}).get("identified_subjects")
+        if identified and response.status_code < 400:
+            services.record_personal_data_views(actor=request.user, subjects=identified)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def get_serializer_context(self):
+        # One context for the whole request, so the subjects shown can be audited afterwards.
+        if not hasattr(self, "_serializer_context"):
+            self._serializer_context = super().get_serializer_context()
+        return self._serializer_context
+
+
+class CaseViewSet(CrudViewSet):
+    """Extradition cases. Status changes only through `transition`."""
+
+    resource = Resource.CASE
+    model = Case
+    serializer_class = s.CaseSerializer
+    filterset_class = filters.CaseFilter
+    ordering_fields = [
+        "created_at", "reference", "request_date", "surrender_date", "status_changed_on",
+    ]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = services.case_create
+    update_service = services.case_update
+    service_object_name = "case"
+
+    def optimise(self, queryset):
+        return queryset.select_related(
+            "owner", "subject", "requested_state", "requesting_state"
+        ).prefetch_related("offences", "named_recipients", *case_prefetches())
+
+    @extend_schema(request=s.TransitionSerializer, responses=s.CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        case = self.get_object()
+        serializer = s.TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.case_transition(
+            actor=request.user,
+            case=case,
+            to=data["to"],
+            on=data.get("date"),
+            note=data.get("note", ""),
+            closure_reason=data.get("closure_reason", ""),
+            version=data.get("version"),
+        )
+        return Response(self.get_serializer(self.reload(case)).data)
+
+    @extend_schema(responses=s.TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        case = self.get_object()
+        entries = case_timeline(case, owner_view=case.owner_id in policy.roles(request.user))
+        return Response(s.TimelineEntrySerializer(entries, many=True).data)
+
+
+class CaseChildViewSet(CrudViewSet):
+    def optimise(self, queryset):
+        return queryset.select_related("case")
+
+
+class ProceedingEventViewSet(CaseChildViewSet):
+    resource = Resource.PROCEEDING
+    model = ProceedingEvent
+    serializer_class = s.ProceedingEventSerializer
+    filterset_class = filters.ProceedingFilter
+    ordering_fields = ["created_at", "date"]
+    create_service = services.proceeding_create
+    update_service = services.proceeding_update
+    delete_service = services.proceeding_delete
+    service_object_name = "proceeding"
+
+
+class AssuranceViewSet(CaseChildViewSet):
+    resource = Resource.ASSURANCE
+    model = Assurance
+    serializer_class = s.AssuranceSerializer
+    filterset_class = filters.AssuranceFilter
+    ordering_fields = ["created_at", "given_on", "type"]
+    create_service = services.assurance_create
+    update_service = services.assurance_update
+    delete_service = services.assurance_delete
+    service_object_name = "assurance"
+
+
+class AuditEventViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The audit log of the organisations where the caller is auditor or org admin."""
+
+    resource = Resource.AUDIT_EVENT
+    model = AuditEvent
+    serializer_class = s.AuditEventSerializer
+    filterset_class = filters.AuditEventFilter
+    lookup_field = "seq"
+    ordering = "-seq"
+    ordering_fields = ["seq"]
+
+    def optimise(self, queryset):
+        return queryset.select_related("organisation")
+

@@ -1,0 +1,156 @@
+"""Filters for the API lists. Every choice of another record is itself restricted to what the
+caller may see, so a filter never confirms that an invisible record exists."""
+
+import django_filters as filters
+from django.db.models import Q
+
+from . import policy
+from .models import (
+    Assurance,
+    AuditEvent,
+    Case,
+    Country,
+    LegalInstrument,
+    Membership,
+    Organisation,
+    ProceedingEvent,
+    Subject,
+)
+from .models.sharing import TLP, Distribution
+
+
+def _visible(model):
+    def queryset(request):
+        return model.objects.visible_to(request.user)
+
+    return queryset
+
+
+def _identifiable_organisations(request) -> list[int]:
+    return policy.organisations_with(
+        request.user, policy.Resource.SUBJECT, policy.Action.VIEW_IDENTIFIERS
+    )
+
+
+class CountryFilter(filters.ModelMultipleChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
+class CaseFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Case.Status.choices)
+    channel = filters.MultipleChoiceFilter(choices=Case.Channel.choices)
+    requesting_state = CountryFilter()
+    requested_state = CountryFilter()
+    organisation = filters.ModelMultipleChoiceFilter(
+        field_name="owner", to_field_name="slug", queryset=Organisation.objects.all()
+    )
+    distribution = filters.MultipleChoiceFilter(choices=Distribution.choices)
+    tlp = filters.MultipleChoiceFilter(choices=TLP.choices)
+    subject = filters.ModelChoiceFilter(queryset=_visible(Subject))
+    legal_instrument = filters.NumberFilter(field_name="legal_instrument_id")
+    request_date = filters.DateFromToRangeFilter()
+    arrest_date = filters.DateFromToRangeFilter()
+    decision_date = filters.DateFromToRangeFilter()
+    surrender_date = filters.DateFromToRangeFilter()
+    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    q = filters.CharFilter(method="search", max_length=200, label="Reference or (own) name")
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def search(self, queryset, name, value):
+        # Names are searched only among subjects whose identifiers the caller may see.
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(subject__reference__icontains=value)
+            | Q(
+                subject__full_name__icontains=value,
+                owner_id__in=_identifiable_organisations(self.request),
+            )
+        )
+
+
+class SubjectFilter(filters.FilterSet):
+    refugee_status = filters.MultipleChoiceFilter(choices=Subject.RefugeeStatus.choices)
+    nationality = CountryFilter(field_name="nationalities__country", distinct=True)
+    reprisal_risk = filters.BooleanFilter()
+    do_not_contact = filters.BooleanFilter()
+    q = filters.CharFilter(method="search", max_length=200, label="Reference or (own) name")
+
+    class Meta:
+        model = Subject
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(full_name__icontains=value, owner_id__in=_identifiable_organisations(self.request))
+            | Q(other_names__icontains=value, owner_id__in=_identifiable_organisations(self.request))
+        )
+
+
+class CaseChildFilter(filters.FilterSet):
+    case = filters.ModelChoiceFilter(queryset=_visible(Case))
+
+
+class AssuranceFilter(CaseChildFilter):
+    type = filters.MultipleChoiceFilter(choices=Assurance.Type.choices)
+    form = filters.MultipleChoiceFilter(choices=Assurance.Form.choices)
+    binding = filters.BooleanFilter()
+    given_on = filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Assurance
+        fields = []
+
+
+class ProceedingFilter(CaseChildFilter):
+    kind = filters.MultipleChoiceFilter(choices=ProceedingEvent.Kind.choices)
+    date = filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ProceedingEvent
+        fields = []
+
+
+class MembershipFilter(filters.FilterSet):
+    organisation = filters.ModelChoiceFilter(
+        field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
+    )
+    role = filters.MultipleChoiceFilter(choices=Membership.Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = []
+
+
+class AuditEventFilter(filters.FilterSet):
+    action = filters.MultipleChoiceFilter(choices=AuditEvent.Action.choices)
+    object_type = filters.CharFilter(max_length=50)
+    object_id = filters.CharFilter(max_length=64)
+    actor = filters.CharFilter(field_name="actor_username", max_length=150)
+    organisation = filters.ModelChoiceFilter(
+        field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
+    )
+    at = filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = AuditEvent
+        fields = []
+
+
+class InstrumentFilter(filters.FilterSet):
+    party = filters.CharFilter(method="by_party", max_length=2, label="Either party (ISO code)")
+    kind = filters.MultipleChoiceFilter(choices=LegalInstrument.Kind.choices)
+    status = filters.MultipleChoiceFilter(choices=LegalInstrument.Status.choices)
+
+    class Meta:
+        model = LegalInstrument
+        fields = []
+
+    def by_party(self, queryset, name, value):
+        return queryset.filter(Q(party_a_id=value.upper()) | Q(party_b_id=value.upper()))

@@ -1,0 +1,31 @@
+from .audit import AuditChainHead, AuditEvent
+from .cases import (
+    Assurance,
+    Case,
+    CaseReferenceSequence,
+    CaseTransition,
+    Offence,
+    ProceedingEvent,
+)
+from .organisations import Membership, Organisation, SharingGroup, SharingGroupMembership
+from .reference import Country, LegalInstrument
+from .subjects import Subject, SubjectNationality
+
+__all__ = [
+    "Assurance",
+    "AuditChainHead",
+    "AuditEvent",
+    "Case",
+    "CaseReferenceSequence",
+    "CaseTransition",
+    "Country",
+    "LegalInstrument",
+    "Membership",
+    "Offence",
+    "Organisation",
+    "ProceedingEvent",
+    "SharingGroup",
+    "SharingGroupMembership",
+    "Subject",
+    "SubjectNationality",
+]

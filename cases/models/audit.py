@@ -1,0 +1,99 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..querysets import RestrictedQuerySet
+from .organisations import Organisation
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """Append-only and hash-chained: each row's hash covers its content and the previous hash.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE on this table.
+    """
+
+    class Action(models.TextChoices):
+        VIEW_PERSONAL_DATA = "view_personal_data", _("View of personal data")
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        TRANSITION = "transition", _("Status transition")
+        SHARE = "share", _("Share")
+        WITHDRAW = "withdraw", _("Withdraw sharing")
+        EXPORT = "export", _("Export")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        PERMISSION_CHANGE = "permission_change", _("Permission change")
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # References only (e.g. FR-2026-0007, SUBJ-7F3K2Q): never personal data.
+    object_repr = models.CharField(max_length=200, blank=True)
+    changed_fields = models.JSONField(default=list)
+    detail = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["organisation", "-seq"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_repr}"
+
+    def canonical(self) -> bytes:
+        payload = {
+            "seq": self.seq,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_username": self.actor_username,
+            "organisation": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "changed_fields": self.changed_fields,
+            "detail": self.detail,
+            "request_id": self.request_id,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """One row, locked while an event is appended, so concurrent writers never fork the chain."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)

@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..querysets import RestrictedQuerySet
+from .reference import Country
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        MINISTRY = "ministry", _("Ministry")
+        EMBASSY = "embassy", _("Embassy or consulate")
+        COURT = "court", _("Court")
+        EU_BODY = "eu_body", _("EU body")
+        AUDIT_BODY = "audit_body", _("Audit body")
+        OTHER = "other", _("Other")
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        CASEWORKER = "caseworker", _("Caseworker")
+        LIAISON = "liaison", _("Liaison")
+        AUDITOR = "auditor", _("Auditor")
+        ORG_ADMIN = "org_admin", _("Organisation admin")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="uniq_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.role}"
+
+
+class SharingGroup(models.Model):
+    """A named set of organisations that records may be distributed to."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="owned_sharing_groups"
+    )
+    members = models.ManyToManyField(
+        Organisation, through="SharingGroupMembership", related_name="sharing_groups"
+    )
+    description = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="uniq_sharing_group_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharingGroupMembership(models.Model):
+    group = models.ForeignKey(SharingGroup, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sharing_group_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "organisation"], name="uniq_sharing_group_member"
+            ),
+        ]

@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Distribution(models.TextChoices):
+    ORGANISATION = "organisation", _("Owning organisation only")
+    SHARING_GROUP = "sharing_group", _("Sharing group")
+    NETWORK = "network", _("Every organisation on the platform")
+    AGGREGATE_ONLY = "aggregate_only", _("Owner only; counts in aggregates")
+
+
+class TLP(models.TextChoices):
+    """Traffic Light Protocol 2.0 labels."""
+
+    CLEAR = "clear", "TLP:CLEAR"
+    GREEN = "green", "TLP:GREEN"
+    AMBER = "amber", "TLP:AMBER"
+    AMBER_STRICT = "amber_strict", "TLP:AMBER+STRICT"
+    RED = "red", "TLP:RED"
+
+
+# How far a label lets a record travel: the distributions each label allows.
+TLP_CEILING: dict[str, tuple[str, ...]] = {
+    TLP.CLEAR: tuple(Distribution.values),
+    TLP.GREEN: tuple(Distribution.values),
+    TLP.AMBER: (Distribution.ORGANISATION, Distribution.SHARING_GROUP, Distribution.AGGREGATE_ONLY),
+    TLP.AMBER_STRICT: (Distribution.ORGANISATION, Distribution.AGGREGATE_ONLY),
+    TLP.RED: (Distribution.ORGANISATION,),
+}
+
+# Order of openness, for "never wider than": a record shared more widely than another.
+DISTRIBUTION_WIDTH = {
+    Distribution.ORGANISATION: 0,
+    Distribution.AGGREGATE_ONLY: 0,
+    Distribution.SHARING_GROUP: 1,
+    Distribution.NETWORK: 2,
+}

@@ -1,0 +1,340 @@
+"""Who may see and do what: the one place that decides.
+
+Every query of case data starts from `restrict()` (through `Model.objects.visible_to(user)`),
+and every write is checked with `require()` before a service touches the database. A record a
+user may not see is simply absent: a 404, missing from lists, counts, filters and exports.
+
+Visibility is built from subqueries over memberships, never from lists of ids held in Python,
+and platform staff get nothing from being staff: only memberships open records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import (
+    Assurance,
+    AuditEvent,
+    Case,
+    CaseTransition,
+    Country,
+    LegalInstrument,
+    Membership,
+    Offence,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    SharingGroupMembership,
+    Subject,
+    SubjectNationality,
+)
+from .models.sharing import TLP, Distribution
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+Role = Membership.Role
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    TRANSITION = "transition"
+    VIEW_IDENTIFIERS = "view_identifiers"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_SHARING_GROUPS = "manage_sharing_groups"
+    VIEW_AUDIT = "view_audit"
+
+
+class Resource(StrEnum):
+    CASE = "case"
+    SUBJECT = "subject"
+    ASSURANCE = "assurance"
+    PROCEEDING = "proceeding"
+    SHARING_GROUP = "sharing_group"
+    MEMBERSHIP = "membership"
+    AUDIT_EVENT = "audit_event"
+    # Directory and reference data: readable by every signed-in user, written by staff only.
+    ORGANISATION = "organisation"
+    REFERENCE = "reference"
+    # The signed-in user's own account.
+    SELF = "self"
+
+
+A = Action
+_EDIT = frozenset({A.VIEW, A.CREATE, A.CHANGE, A.DELETE})
+_READ = frozenset({A.VIEW})
+
+# What each role may do to its own organisation's records. Other organisations' records are
+# at most readable, and only through their distribution.
+RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
+    Resource.CASE: {
+        Role.CASEWORKER: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.TRANSITION}),
+        Role.LIAISON: frozenset({A.VIEW, A.TRANSITION}),
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.TRANSITION}),
+    },
+    Resource.SUBJECT: {
+        Role.CASEWORKER: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.VIEW_IDENTIFIERS}),
+        Role.LIAISON: frozenset({A.VIEW, A.VIEW_IDENTIFIERS}),
+        # Auditors check compliance, not identities: they see the pseudonymous reference.
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.VIEW_IDENTIFIERS}),
+    },
+    Resource.ASSURANCE: {
+        Role.CASEWORKER: _EDIT,
+        Role.LIAISON: _READ,
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: _EDIT,
+    },
+    Resource.PROCEEDING: {
+        Role.CASEWORKER: _EDIT,
+        Role.LIAISON: _EDIT,
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: _EDIT,
+    },
+    Resource.SHARING_GROUP: {
+        Role.CASEWORKER: _READ,
+        Role.LIAISON: _READ,
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: _EDIT | {A.MANAGE_SHARING_GROUPS},
+    },
+    Resource.MEMBERSHIP: {
+        Role.CASEWORKER: _READ,
+        Role.LIAISON: _READ,
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: _EDIT | {A.MANAGE_MEMBERS},
+    },
+    Resource.AUDIT_EVENT: {
+        Role.AUDITOR: frozenset({A.VIEW, A.VIEW_AUDIT}),
+        Role.ORG_ADMIN: frozenset({A.VIEW, A.VIEW_AUDIT}),
+    },
+}
+
+# A role may only grant roles of at most its own rank.
+ROLE_RANK = {Role.AUDITOR: 1, Role.LIAISON: 2, Role.CASEWORKER: 2, Role.ORG_ADMIN: 3}
+
+_RESOURCE_OF_MODEL: dict[type, Resource] = {
+    Case: Resource.CASE,
+    Subject: Resource.SUBJECT,
+    SubjectNationality: Resource.SUBJECT,
+    Offence: Resource.CASE,
+    CaseTransition: Resource.CASE,
+    Assurance: Resource.ASSURANCE,
+    ProceedingEvent: Resource.PROCEEDING,
+    SharingGroup: Resource.SHARING_GROUP,
+    Membership: Resource.MEMBERSHIP,
+    AuditEvent: Resource.AUDIT_EVENT,
+    Organisation: Resource.ORGANISATION,
+    Country: Resource.REFERENCE,
+    LegalInstrument: Resource.REFERENCE,
+}
+
+
+def resource_of(model: type) -> Resource:
+    try:
+        return _RESOURCE_OF_MODEL[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no access policy") from None
+
+
+# Apps built on cases (monitoring) put their models under a resource's rules here, with the
+# function that narrows a queryset of that model.
+_RESTRICTIONS: dict[type, Callable[[QuerySet, object], QuerySet]] = {}
+
+
+def register_restriction(
+    model: type, resource: Resource, restriction: Callable[[QuerySet, object], QuerySet]
+) -> None:
+    _RESOURCE_OF_MODEL[model] = resource
+    _RESTRICTIONS[model] = restriction
+
+
+# --- who the user is -------------------------------------------------------------------------
+
+
+def roles(user: AbstractBaseUser | None) -> dict[int, str]:
+    """The user's role in each of its organisations, read once per user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, "_policy_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        user._policy_roles = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached roles, after the user's memberships changed."""
+    if hasattr(user, "_policy_roles"):
+        del user._policy_roles
+
+
+def has_right(user, organisation_id: int | None, resource: Resource, action: Action) -> bool:
+    role = roles(user).get(organisation_id)
+    return role is not None and action in RIGHTS.get(resource, {}).get(role, frozenset())
+
+
+def organisations_with(user, resource: Resource, action: Action) -> list[int]:
+    return [org for org in roles(user) if has_right(user, org, resource, action)]
+
+
+def _my_organisations(user) -> QuerySet:
+    uid = user.pk if user is not None and user.is_authenticated and user.is_active else None
+    return Membership.objects.filter(user_id=uid).values("organisation_id")
+
+
+# --- what the user may see -------------------------------------------------------------------
+
+
+def _case_condition(user, prefix: str = "") -> Q:
+    """The condition on Case rows (reached through `prefix`) the user may see."""
+    p = prefix
+    mine = _my_organisations(user)
+    groups = SharingGroupMembership.objects.filter(organisation_id__in=mine).values("group_id")
+    named = Case.named_recipients.through.objects.filter(
+        case_id=OuterRef(f"{p}pk" if p else "pk"),
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+    )
+    own = Q(**{f"{p}owner_id__in": mine}) & (~Q(**{f"{p}tlp": TLP.RED}) | Exists(named))
+    # The label's ceiling holds here too, whatever the distribution says.
+    group = Q(
+        **{
+            f"{p}distribution": Distribution.SHARING_GROUP,
+            f"{p}sharing_group_id__in": groups,
+            f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN, TLP.AMBER),
+        }
+    )
+    network = Q(**{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)})
+    return own | group | network
+
+
+def visible_case_ids(user) -> QuerySet:
+    return Case.objects.filter(_case_condition(user)).values("pk")
+
+
+def restrict(qs: QuerySet, user) -> QuerySet:
+    """`qs` narrowed to the rows `user` may see."""
+    model = qs.model
+    resource = resource_of(model)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if model in _RESTRICTIONS:
+        return _RESTRICTIONS[model](qs, user)
+    if model is Case:
+        return qs.filter(_case_condition(user))
+    if model in (Assurance, ProceedingEvent, CaseTransition, Offence):
+        return qs.filter(case_id__in=visible_case_ids(user))
+    if model is Subject:
+        # The owner sees its subjects; others see the pseudonym of a subject of a shared case.
+        return qs.filter(
+            Q(owner_id__in=_my_organisations(user))
+            | Q(pk__in=Case.objects.filter(_case_condition(user)).values("subject_id"))
+        )
+    if model is SubjectNationality:
+        return qs.filter(subject__in=restrict(Subject.objects.all(), user).values("pk"))
+    if model is SharingGroup:
+        # Member lists are visible to members only; the owner is always a member.
+        return qs.filter(
+            pk__in=SharingGroupMembership.objects.filter(
+                organisation_id__in=_my_organisations(user)
+            ).values("group_id")
+        )
+    if model is Membership:
+        return qs.filter(organisation_id__in=_my_organisations(user))
+    if model is AuditEvent:
+        return qs.filter(
+            # From the cached roles: at most a handful of ids.
+            organisation_id__in=organisations_with(user, Resource.AUDIT_EVENT, A.VIEW_AUDIT)
+        )
+    if resource in (Resource.REFERENCE, Resource.ORGANISATION):
+        return qs
+    raise LookupError(f"{model.__name__} has no visibility rule")
+
+
+def visible(user, model: type) -> QuerySet:
+    return restrict(model._default_manager.all(), user)
+
+
+# --- what the user may do --------------------------------------------------------------------
+
+
+def owner_of(obj) -> int | None:
+    """The organisation whose record `obj` is."""
+    if isinstance(obj, Organisation):
+        return obj.pk
+    if isinstance(obj, Case | Subject | SharingGroup):
+        return obj.owner_id
+    if isinstance(obj, Membership | AuditEvent):
+        return obj.organisation_id
+    if hasattr(obj, "owner_organisation_id"):
+        return obj.owner_organisation_id
+    case = getattr(obj, "case", None)
+    if case is not None:
+        return case.owner_id
+    subject = getattr(obj, "subject", None)
+    if subject is not None:
+        return subject.owner_id
+    raise LookupError(f"{type(obj).__name__} has no owner rule")
+
+
+def can(user, action: Action, obj) -> bool:
+    resource = resource_of(type(obj))
+    if action == A.VIEW:
+        return restrict(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+    return has_right(user, owner_of(obj), resource, action)
+
+
+def require(user, action: Action, obj) -> None:
+    """Raise 404 when `obj` is not visible to `user`, 403 when visible but not `action`-able."""
+    if not restrict(type(obj)._default_manager.filter(pk=obj.pk), user).exists():
+        raise Http404
+    if action != A.VIEW and not has_right(user, owner_of(obj), resource_of(type(obj)), action):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def can_view_identifiers(user, subject: Subject) -> bool:
+    return has_right(user, subject.owner_id, Resource.SUBJECT, A.VIEW_IDENTIFIERS)
+
+
+def acting_organisation(
+    user, resource: Resource, organisation: Organisation | None = None, action: Action = A.CREATE
+) -> Organisation:
+    """The organisation a user creates a record for: the one named, or its only fitting one."""
+    allowed = organisations_with(user, resource, action)
+    if organisation is not None:
+        if organisation.pk not in allowed:
+            raise ValidationError(
+                {"organisation": _("Your role in this organisation does not allow this.")}
+            )
+        return organisation
+    if not allowed:
+        raise PermissionDenied(_("None of your roles allows this."))
+    if len(allowed) > 1:
+        raise ValidationError(
+            {"organisation": _("You belong to several organisations: name the acting one.")}
+        )
+    return Organisation.objects.get(pk=allowed[0])
+
+
+def may_grant(user, organisation_id: int, role: str) -> bool:
+    own = roles(user).get(organisation_id)
+    return (
+        has_right(user, organisation_id, Resource.MEMBERSHIP, A.MANAGE_MEMBERS)
+        and ROLE_RANK[role] <= ROLE_RANK[own]
+    )
+
+
+def tlp_allows(tlp: str, distribution: str) -> bool:
+    from .models.sharing import TLP_CEILING
+
+    return distribution in TLP_CEILING[tlp]

@@ -1,0 +1,14 @@
+"""Test overrides: fast hashing, in-memory mail, generous throttles."""
+
+from .settings import *  # noqa: F403
+from .settings import REST_FRAMEWORK
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"login": "1000/min"},
+}
+
+# Tasks run in-process unless a test starts a real worker against REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,60 @@
+"""Named actors: one per role in each of three organisations, so a test reads as a sentence.
+
+- `ngo_fr` (France) owns the records under test;
+- `ministry_de` (Germany) is its partner: both are in the sharing group `fr_de_group`;
+- `ngo_it` (Italy) is an outsider to both.
+Each organisation has a caseworker, a liaison, an auditor and an org admin, named
+`<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import Membership, Organisation
+
+from .factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    SharingGroupFactory,
+    UserFactory,
+    country,
+)
+
+ROLES = [r.value for r in Membership.Role]
+ORGS = {"fr": ("ngo-fr", Organisation.Kind.NGO, "FR"),
+        "de": ("ministry-de", Organisation.Kind.MINISTRY, "DE"),
+        "it": ("ngo-it", Organisation.Kind.NGO, "IT")}
+ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "auditor",
+              "org_admin": "admin"}
+
+
+@pytest.fixture
+def world(db):
+    w = SimpleNamespace()
+    for key, (slug, kind, cc) in ORGS.items():
+        org = OrganisationFactory(slug=slug, name=slug.replace("-", " ").title(), kind=kind,
+                                  country=country(cc))
+        setattr(w, {"fr": "ngo_fr", "de": "ministry_de", "it": "ngo_it"}[key], org)
+        for role in ROLES:
+            user = UserFactory(username=f"{key}_{ROLE_SHORT[role]}")
+            MembershipFactory(user=user, organisation=org, role=role)
+            setattr(w, f"{key}_{ROLE_SHORT[role]}", user)
+    w.fr_de_group = SharingGroupFactory(name="FR-DE", owner=w.ngo_fr, members=[w.ministry_de])
+    w.staff = UserFactory(username="platform_staff", is_staff=True, is_superuser=True)
+    return w
+
+
+def api_client(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return api_client

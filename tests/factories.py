@@ -1,0 +1,117 @@
+"""Factories for test data. They write rows directly; the services are tested on their own."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from cases.models import (
+    Assurance,
+    Case,
+    Country,
+    Membership,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    SharingGroupMembership,
+    Subject,
+    SubjectNationality,
+)
+from cases.models.sharing import TLP, Distribution
+
+
+def country(code: str) -> Country:
+    return Country.objects.get(code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.LazyAttribute(lambda o: f"Organisation {o.slug}")
+    kind = Organisation.Kind.NGO
+    country = factory.LazyFunction(lambda: country("FR"))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.CASEWORKER
+
+
+class SharingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SharingGroup
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    owner = factory.SubFactory(OrganisationFactory)
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        for org in [self.owner, *(extracted or [])]:
+            SharingGroupMembership.objects.get_or_create(group=self, organisation=org)
+
+
+class SubjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subject
+
+    owner = factory.SubFactory(OrganisationFactory)
+    full_name = factory.Sequence(lambda n: f"Fictional Person {n}")
+    contacts = "Lawyer: Maître Fictif, +33 1 00 00 00 00"
+
+    @factory.post_generation
+    def nationalities(self, create, extracted, **kwargs):
+        for code in extracted or ["CN"]:
+            SubjectNationality.objects.create(subject=self, country=country(code))
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    owner = factory.SubFactory(OrganisationFactory)
+    subject = factory.LazyAttribute(lambda c: SubjectFactory(owner=c.owner))
+    reference = factory.Sequence(lambda n: f"T-2026-{n:05d}")
+    requesting_state = factory.LazyFunction(lambda: country("CN"))
+    requested_state = factory.LazyFunction(lambda: country("FR"))
+    channel = Case.Channel.EXTRADITION
+    legal_basis_note = "Confidential note on sources"
+    interpol_reference = "A-1234/5-2026"
+    distribution = Distribution.ORGANISATION
+    tlp = TLP.AMBER
+
+
+class AssuranceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assurance
+
+    case = factory.SubFactory(CaseFactory)
+    type = Assurance.Type.NO_TORTURE
+    verbatim_text = "The requesting state guarantees that the person will not be tortured."
+    form = Assurance.Form.DIPLOMATIC_NOTE
+    issuer = "Ministry of Foreign Affairs"
+    issuer_level = Assurance.IssuerLevel.CENTRAL_GOVERNMENT
+
+
+class ProceedingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProceedingEvent
+
+    case = factory.SubFactory(CaseFactory)
+    kind = ProceedingEvent.Kind.HEARING
+    date = factory.Faker("date_between", start_date="-1y", end_date="today")
+    authority = "Cour d'appel"
+    description = "Hearing notes naming the family"
