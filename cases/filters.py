@@ -88,8 +88,10 @@ class SubjectFilter(filters.FilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(
             Q(reference__icontains=value)
-            | Q(full_name__icontains=value, owner_id__in=_identifiable_organisations(self.request))
-            | Q(other_names__icontains=value, owner_id__in=_identifiable_organisations(self.request))
+            | (
+                (Q(full_name__icontains=value) | Q(other_names__icontains=value))
+                & Q(owner_id__in=_identifiable_organisations(self.request))
+            )
         )
 
 

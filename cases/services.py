@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +131,11 @@ def _check_may_manage_members(actor, organisation: Organisation, role: str | Non
     if isinstance(actor, Operator):
         return
     if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.VIEW):
-        raise Http404
+        # Only reachable when naming an organisation (an existing membership of another
+        # organisation is already invisible): refused like any value the caller may not use.
+        raise ValidationError(
+            {"organisation": _("Your role in this organisation does not allow this.")}
+        )
     if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.MANAGE_MEMBERS):
         raise PermissionDenied(_("Only the organisation's admins manage its members."))
     if role is not None and not policy.may_grant(actor, organisation.pk, role):
@@ -269,11 +272,9 @@ def sharing_group_update(
     *, actor, group: SharingGroup, version: int | None, members=None, **changes
 ) -> SharingGroup:
     policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
-    if "name" in changes and changes["name"] != group.name:
-        if SharingGroup.objects.filter(owner=group.owner, name=changes["name"]).exists():
-            raise ValidationError(
-                {"name": _("Your organisation has a sharing group of this name.")}
-            )
+    renamed = changes.get("name", group.name) != group.name
+    if renamed and SharingGroup.objects.filter(owner=group.owner, name=changes["name"]).exists():
+        raise ValidationError({"name": _("Your organisation has a sharing group of this name.")})
     if members is not None:
         leaving = set(group.memberships.values_list("organisation_id", flat=True)) - {
             org.pk for org in members

@@ -54,6 +54,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class SharingGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SharingGroup
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Group {n}")
     owner = factory.SubFactory(OrganisationFactory)
@@ -67,6 +68,7 @@ class SharingGroupFactory(factory.django.DjangoModelFactory):
 class SubjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Subject
+        skip_postgeneration_save = True
 
     owner = factory.SubFactory(OrganisationFactory)
     full_name = factory.Sequence(lambda n: f"Fictional Person {n}")
@@ -89,6 +91,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     requested_state = factory.LazyFunction(lambda: country("FR"))
     channel = Case.Channel.EXTRADITION
     legal_basis_note = "Confidential note on sources"
+    interpol_notice = Case.InterpolNotice.RED
     interpol_reference = "A-1234/5-2026"
     distribution = Distribution.ORGANISATION
     tlp = TLP.AMBER

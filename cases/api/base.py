@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import policy
@@ -110,7 +111,13 @@ class PolicyViewSet(viewsets.GenericViewSet):
 
 
 class CreateWithService(mixins.CreateModelMixin):
+    create_action = policy.Action.CREATE
+
     def create(self, request, *args, **kwargs):
+        # A caller no role of which may create this kind of record learns nothing from
+        # validation messages: 403 first.
+        if not policy.organisations_with(request.user, self.resource, self.create_action):
+            raise PermissionDenied(_("None of your roles allows this."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         obj = type(self).create_service(

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,9 +33,12 @@ from .base import (
 User = get_user_model()
 
 
-def country_field(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        slug_field="code", queryset=Country.objects.all(), **kwargs
+def country_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    """A country by its ISO code (the primary key, so reading it costs no query)."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Country.objects.all(),
+        error_messages={"does_not_exist": _('Unknown country code "{pk_value}".')},
+        **kwargs,
     )
 
 

@@ -1,4 +1,4 @@
-"""The audit log is append-only: on PostgreSQL a trigger refuses UPDATE and DELETE on it.
+"""The chain head row, and an append-only audit log: on PostgreSQL a trigger refuses UPDATE and DELETE on it.
 
 SQLite (the embedded development database) gets no trigger: its test runs flush tables with
 DELETE, and the hash chain still shows any change there.
@@ -24,13 +24,15 @@ DROP FUNCTION IF EXISTS cases_auditevent_append_only();
 
 
 def forwards(apps, schema_editor):
+    # The chain head starts at the genesis hash; writers lock this row to append.
+    apps.get_model("cases", "AuditChainHead").objects.get_or_create(pk=1)
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -97,3 +97,6 @@ class AuditChainHead(models.Model):
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain at #{self.last_seq}"

@@ -168,6 +168,9 @@ class CaseReferenceSequence(models.Model):
             models.UniqueConstraint(fields=["prefix", "year"], name="uniq_case_reference_seq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
 
 class Offence(models.Model):
     class Category(models.TextChoices):
@@ -205,6 +208,9 @@ class CaseTransition(models.Model):
 
     class Meta:
         ordering = ["date", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.from_status} → {self.to_status} on {self.date}"
 
 
 class ProceedingEvent(models.Model):
@@ -252,6 +258,9 @@ class ProceedingEvent(models.Model):
                 name="consultation_names_state",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.case}, {self.date})"
 
 
 class Assurance(models.Model):

@@ -98,3 +98,6 @@ class SharingGroupMembership(models.Model):
                 fields=["group", "organisation"], name="uniq_sharing_group_member"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.group}"

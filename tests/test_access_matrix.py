@@ -1,0 +1,387 @@
+"""The access matrix: every role of the owner, a sharing partner and an outsider, plus anonymous,
+against every endpoint and verb, on records of each distribution.
+
+Each row names an endpoint, who of the owner may use it, and what a caller gets otherwise:
+- a caller who may not see the record gets 404 (or 400 where the record is only referenced in
+  the body, exactly as for an id that does not exist), and never finds it in a list or filter;
+- a caller who sees it but may not do this gets 403;
+- anonymous callers get 401.
+`test_every_api_url_is_in_the_matrix` fails when an endpoint is added without a row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cases import policy
+from cases.models import AuditEvent, Membership
+from cases.models.sharing import TLP, Distribution
+
+from .conftest import ORGS, ROLE_SHORT, ROLES, api_client
+from .factories import AssuranceFactory, CaseFactory, ProceedingFactory, SubjectFactory
+
+ALL = frozenset(ROLES)
+EDITORS = frozenset({"caseworker", "org_admin"})
+PROCEEDING_EDITORS = frozenset({"caseworker", "liaison", "org_admin"})
+TRANSITIONERS = frozenset({"caseworker", "liaison", "org_admin"})
+IDENTIFIER_READERS = frozenset({"caseworker", "liaison", "org_admin"})
+ADMINS = frozenset({"org_admin"})
+AUDIT_READERS = frozenset({"auditor", "org_admin"})
+
+# The label each distribution is tested with: the narrowest label its ceiling allows.
+LABEL = {
+    Distribution.ORGANISATION: TLP.AMBER,
+    Distribution.SHARING_GROUP: TLP.AMBER,
+    Distribution.NETWORK: TLP.GREEN,
+    Distribution.AGGREGATE_ONLY: TLP.AMBER,
+}
+
+ACTORS = [(org, role) for org in ORGS for role in ROLES] + [(None, None)]
+
+
+def _ids(response) -> set[str]:
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) and "results" in body else body
+    return {str(row.get("id", row.get("seq"))) for row in rows}
+
+
+@dataclass
+class Row:
+    """One endpoint and verb. `allowed` are the owner's roles that succeed."""
+
+    name: str  # the URL name, as in `reverse()`
+    method: str
+    path: str
+    allowed: frozenset[str]
+    ok: int = 200
+    body: Callable | None = None
+    # What a caller who cannot see the record gets.
+    hidden: int = 404
+    # For lists and filters: does the response show the record?
+    shows: Callable | None = None
+    # Rows whose subject is org-level (memberships, groups) rather than a case.
+    scope: str = "case"
+    extra: dict = field(default_factory=dict)
+
+
+def case_rows() -> list[Row]:
+    return [
+        Row("case-list", "get", "/api/v1/cases/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.case.pk) in _ids(r)),
+        Row("case-list", "get", "/api/v1/cases/?subject={subject}", ALL, hidden=400,
+            shows=lambda r, rec: str(rec.case.pk) in _ids(r)),
+        Row("case-list", "get", "/api/v1/cases/?q={case_ref}", ALL,
+            shows=lambda r, rec: str(rec.case.pk) in _ids(r), hidden=200),
+        Row("case-list", "get", "/api/v1/cases/?q={full_name}", IDENTIFIER_READERS,
+            shows=lambda r, rec: str(rec.case.pk) in _ids(r), hidden=200, extra={"name": 1}),
+        Row("case-detail", "get", "/api/v1/cases/{case}/", ALL),
+        Row("case-timeline", "get", "/api/v1/cases/{case}/timeline/", ALL),
+        Row("subject-list", "get", "/api/v1/subjects/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.subject.pk) in _ids(r)),
+        Row("subject-detail", "get", "/api/v1/subjects/{subject}/", ALL),
+        Row("subject-detail", "get", "/api/v1/subjects/{subject}/", IDENTIFIER_READERS,
+            shows=lambda r, rec: r.status_code == 200 and "full_name" in r.json(),
+            extra={"identifiers": 1}),
+        Row("assurance-list", "get", "/api/v1/assurances/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.assurance.pk) in _ids(r)),
+        Row("assurance-list", "get", "/api/v1/assurances/?case={case}", ALL, hidden=400,
+            shows=lambda r, rec: str(rec.assurance.pk) in _ids(r)),
+        Row("assurance-detail", "get", "/api/v1/assurances/{assurance}/", ALL),
+        Row("proceeding-list", "get", "/api/v1/proceedings/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.proceeding.pk) in _ids(r)),
+        Row("proceeding-list", "get", "/api/v1/proceedings/?case={case}", ALL, hidden=400,
+            shows=lambda r, rec: str(rec.proceeding.pk) in _ids(r)),
+        Row("proceeding-detail", "get", "/api/v1/proceedings/{proceeding}/", ALL),
+        # Writes, after the reads; deletes last.
+        Row("case-detail", "patch", "/api/v1/cases/{case}/", EDITORS,
+            body=lambda rec: {"legal_basis_note": "updated", "version": rec.version("case")}),
+        Row("subject-detail", "patch", "/api/v1/subjects/{subject}/", EDITORS,
+            body=lambda rec: {"reprisal_risk": True, "version": rec.version("subject")}),
+        Row("assurance-detail", "patch", "/api/v1/assurances/{assurance}/", EDITORS,
+            body=lambda rec: {"issuer": "Embassy", "version": rec.version("assurance")}),
+        Row("proceeding-detail", "patch", "/api/v1/proceedings/{proceeding}/",
+            PROCEEDING_EDITORS,
+            body=lambda rec: {"authority": "Court", "version": rec.version("proceeding")}),
+        Row("assurance-list", "post", "/api/v1/assurances/", EDITORS, ok=201, hidden=400,
+            body=lambda rec: {"case": str(rec.case.pk), "type": "fair_trial",
+                              "verbatim_text": "A fair trial.", "form": "diplomatic_note",
+                              "issuer": "Ministry", "issuer_level": "central_government"}),
+        Row("proceeding-list", "post", "/api/v1/proceedings/", PROCEEDING_EDITORS, ok=201,
+            hidden=400,
+            body=lambda rec: {"case": str(rec.case.pk), "kind": "hearing",
+                              "date": "2026-01-05"}),
+        Row("case-transition", "post", "/api/v1/cases/{case}/transition/", TRANSITIONERS,
+            body=lambda rec: {"to": "judicial_phase", "date": "2026-01-10"}),
+        Row("assurance-detail", "delete", "/api/v1/assurances/{assurance}/", EDITORS, ok=204),
+        Row("proceeding-detail", "delete", "/api/v1/proceedings/{proceeding}/",
+            PROCEEDING_EDITORS, ok=204),
+    ]
+
+
+class Records:
+    """A case of `ngo_fr` with its subject, one assurance and one proceeding."""
+
+    def __init__(self, world, distribution: str):
+        owner = world.ngo_fr
+        self.subject = SubjectFactory(owner=owner, full_name="Matrix Subject Name")
+        self.case = CaseFactory(
+            owner=owner,
+            subject=self.subject,
+            distribution=distribution,
+            sharing_group=world.fr_de_group if distribution == Distribution.SHARING_GROUP else None,
+            tlp=LABEL[distribution],
+        )
+        self.assurance = AssuranceFactory(case=self.case)
+        self.proceeding = ProceedingFactory(case=self.case)
+
+    def version(self, name: str) -> int:
+        obj = getattr(self, name)
+        obj.refresh_from_db()
+        return obj.version
+
+    def format(self, path: str) -> str:
+        return path.format(
+            case=self.case.pk,
+            subject=self.subject.pk,
+            assurance=self.assurance.pk,
+            proceeding=self.proceeding.pk,
+            case_ref=self.case.reference,
+            full_name=self.subject.full_name.replace(" ", "+"),
+        )
+
+
+def sees_case(org: str | None, distribution: str) -> bool:
+    return (
+        org == "fr"
+        or (org == "de" and distribution in (Distribution.SHARING_GROUP, Distribution.NETWORK))
+        or (org == "it" and distribution == Distribution.NETWORK)
+    )
+
+
+def shown(row: Row, org: str | None, role: str | None, visible: bool) -> bool:
+    """Whether a list, filter or field shows the record: to all who see it, or to some roles
+    of the owner."""
+    return visible and (row.allowed == ALL or (org == "fr" and role in row.allowed))
+
+
+def expected(row: Row, org: str | None, role: str | None, visible: bool):
+    """(status, shows) the row should give this caller."""
+    if org is None:
+        return 401, False
+    if row.method == "post" and row.ok == 201 and role not in row.allowed:
+        # No role of the caller may create such a record anywhere: refused before the body
+        # is read, so the answer says nothing about the record it names.
+        return 403, None
+    if not visible:
+        return row.hidden, False
+    if row.shows is not None:
+        return 200, shown(row, org, role, visible)
+    if row.method == "get":
+        return 200, None
+    may = org == "fr" and role in row.allowed
+    return (row.ok if may else 403), None
+
+
+def _call(client, row: Row, path: str, body):
+    method = getattr(client, row.method)
+    if body is None:
+        return method(path)
+    return method(path, body, format="json")
+
+
+def _check(client, records, table) -> None:
+    """Call each row in order; fail with every row whose answer differs from the table."""
+    mismatches = []
+    for row, status, shows in table:
+        body = row.body(records) if row.body else None
+        response = _call(client, row, records.format(row.path), body)
+        got = bool(row.shows and response.status_code == 200 and row.shows(response, records))
+        if response.status_code != status or (row.shows and got != shows):
+            mismatches.append(
+                f"{row.method.upper()} {row.path}: expected {status}{' shown' if shows else ''},"
+                f" got {response.status_code}{' shown' if got else ''} {response.content[:200]!r}"
+            )
+    assert not mismatches, "\n".join(mismatches)
+
+
+def _user(world, org, role):
+    return None if org is None else getattr(world, f"{org}_{ROLE_SHORT[role]}")
+
+
+@pytest.mark.parametrize("distribution", list(Distribution.values))
+@pytest.mark.parametrize(("org", "role"), ACTORS, ids=lambda v: str(v))
+def test_case_records(world, org, role, distribution):
+    records = Records(world, distribution)
+    visible = sees_case(org, distribution)
+    _check(
+        api_client(_user(world, org, role)),
+        records,
+        [(row, *expected(row, org, role, visible)) for row in case_rows()],
+    )
+
+
+def org_rows() -> list[Row]:
+    """Rows on `ngo_fr`'s organisation-level records; ministry_de shares its sharing group."""
+    return [
+        Row("me", "get", "/api/v1/me/", ALL, scope="any"),
+        Row("organisation-list", "get", "/api/v1/organisations/", ALL, scope="any"),
+        Row("organisation-detail", "get", "/api/v1/organisations/ngo-fr/", ALL, scope="any"),
+        Row("country-list", "get", "/api/v1/countries/", ALL, scope="any"),
+        Row("country-detail", "get", "/api/v1/countries/CN/", ALL, scope="any"),
+        Row("instrument-list", "get", "/api/v1/instruments/", ALL, scope="any"),
+        Row("instrument-detail", "get", "/api/v1/instruments/{instrument}/", ALL, scope="any"),
+        Row("membership-list", "get", "/api/v1/memberships/", ALL, scope="org", hidden=200,
+            shows=lambda r, rec: str(rec.membership.pk) in _ids(r)),
+        Row("membership-detail", "get", "/api/v1/memberships/{membership}/", ALL, scope="org"),
+        Row("sharing-group-list", "get", "/api/v1/sharing-groups/", ALL, scope="group",
+            hidden=200,
+            shows=lambda r, rec: str(rec.group.pk) in _ids(r)),
+        Row("sharing-group-detail", "get", "/api/v1/sharing-groups/{group}/", ALL,
+            scope="group"),
+        Row("audit-event-list", "get", "/api/v1/audit-events/", AUDIT_READERS, scope="org",
+            shows=lambda r, rec: str(rec.event.seq) in _ids(r), hidden=200),
+        Row("audit-event-detail", "get", "/api/v1/audit-events/{event}/", AUDIT_READERS,
+            scope="audit"),
+        Row("membership-detail", "patch", "/api/v1/memberships/{membership}/", ADMINS,
+            scope="org", body=lambda rec: {"role": "liaison", "version": rec.version()}),
+        Row("sharing-group-detail", "patch", "/api/v1/sharing-groups/{group}/", ADMINS,
+            scope="group",
+            body=lambda rec: {"description": "updated", "version": rec.group_version()}),
+        Row("membership-list", "post", "/api/v1/memberships/", ADMINS, ok=201, scope="create",
+            body=lambda rec: {"organisation": "ngo-fr", "user": rec.newcomer.username,
+                              "role": "caseworker"}),
+        Row("sharing-group-list", "post", "/api/v1/sharing-groups/", ADMINS, ok=201,
+            scope="create", body=lambda rec: {"organisation": "ngo-fr", "name": "New group"}),
+        Row("membership-detail", "delete", "/api/v1/memberships/{membership}/", ADMINS,
+            ok=204, scope="org"),
+        Row("sharing-group-detail", "delete", "/api/v1/sharing-groups/{group}/", ADMINS,
+            ok=204, scope="group"),
+    ]
+
+
+class OrgRecords:
+    def __init__(self, world):
+        from cases import audit
+        from cases.models import LegalInstrument
+
+        from .factories import SharingGroupFactory, UserFactory
+
+        self.membership = Membership.objects.get(user=world.fr_caseworker)
+        self.group = SharingGroupFactory(
+            name="FR-DE matrix", owner=world.ngo_fr, members=[world.ministry_de]
+        )
+        self.event = audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, self.membership)
+        self.instrument = LegalInstrument.objects.first()
+        self.newcomer = UserFactory(username="newcomer")
+
+    def version(self) -> int:
+        self.membership.refresh_from_db()
+        return self.membership.version
+
+    def group_version(self) -> int:
+        self.group.refresh_from_db()
+        return self.group.version
+
+    def format(self, path: str) -> str:
+        return path.format(
+            membership=self.membership.pk,
+            group=self.group.pk,
+            event=self.event.seq,
+            instrument=self.instrument.pk,
+        )
+
+
+def sees_org_record(scope: str, org: str | None, role: str | None) -> bool:
+    if scope in ("any", "create"):
+        return True
+    if scope == "group":
+        return org in ("fr", "de")
+    if scope == "audit":
+        return org == "fr" and role in AUDIT_READERS
+    return org == "fr"
+
+
+def expected_org(row: Row, org, role):
+    if org is None:
+        return 401, False
+    visible = sees_org_record(row.scope, org, role)
+    may = (org == "fr" or row.scope == "any") and role in row.allowed
+    if row.shows is not None:
+        return 200, shown(row, org, role, visible)
+    if row.scope == "create":
+        if role not in row.allowed:
+            # No role of the caller may create this anywhere.
+            return 403, None
+        if org != "fr":
+            # An admin elsewhere, creating for ngo-fr: the organisation is refused like any
+            # other value the caller may not use.
+            return 400, None
+    if not visible:
+        return row.hidden, None
+    if row.method == "get":
+        return 200, None
+    return (row.ok if may else 403), None
+
+
+@pytest.mark.parametrize(("org", "role"), ACTORS, ids=lambda v: str(v))
+def test_organisation_records(world, org, role):
+    _check(
+        api_client(_user(world, org, role)),
+        OrgRecords(world),
+        [(row, *expected_org(row, org, role)) for row in org_rows()],
+    )
+
+
+# --- every URL has a policy and a row ---------------------------------------------------------
+
+PUBLIC = {"auth-token", "api-root", "api-root-format"}
+
+
+def _api_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _api_patterns(pattern, route)
+        elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
+            yield route, pattern
+
+
+def test_every_api_url_declares_a_policy_resource():
+    missing = []
+    for route, pattern in _api_patterns():
+        view = getattr(pattern.callback, "cls", None) or getattr(
+            pattern.callback, "view_class", None
+        )
+        if pattern.name in PUBLIC:
+            continue
+        resource = getattr(view, "resource", None)
+        if resource not in set(policy.Resource):
+            missing.append(route)
+    assert not missing, f"API URLs without a policy resource: {missing}"
+
+
+def test_every_api_url_is_in_the_matrix():
+    covered = {row.name for row in case_rows() + org_rows()} | PUBLIC
+    names = {pattern.name for _route, pattern in _api_patterns()}
+    # The router's format-suffix variants (e.g. case-list with .json) share names.
+    assert names - covered == set(), f"API URLs with no row in the access matrix: {names - covered}"
+
+
+def test_anonymous_gets_only_the_token_endpoint_and_docs(client):
+    assert client.get("/api/v1/cases/").status_code == 401
+    assert client.get("/api/schema/").status_code == 200
+    response = client.post("/api/v1/auth/token/", {}, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_platform_staff_see_no_case_data_without_a_membership(world):
+    CaseFactory(owner=world.ngo_fr, distribution=Distribution.ORGANISATION)
+    client = api_client(world.staff)
+    assert client.get("/api/v1/cases/").json()["results"] == []
+    assert client.get("/api/v1/subjects/").json()["results"] == []
+    assert client.get("/api/v1/audit-events/").json()["results"] == []

@@ -1,0 +1,104 @@
+"""A list costs the same number of queries for a few rows as for a full page.
+
+The counts are pinned: a change that adds a query to a list shows here, on purpose.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import audit
+from cases.models import AuditEvent
+from cases.models.sharing import TLP, Distribution
+
+from .conftest import api_client
+from .factories import (
+    AssuranceFactory,
+    CaseFactory,
+    MembershipFactory,
+    ProceedingFactory,
+    SharingGroupFactory,
+    SubjectFactory,
+)
+
+
+def _cases(world, n):
+    for i in range(n):
+        case = CaseFactory(
+            owner=world.ngo_fr,
+            subject=SubjectFactory(owner=world.ngo_fr, nationalities=["DE", "CN"]),
+            distribution=Distribution.NETWORK if i % 2 else Distribution.ORGANISATION,
+            tlp=TLP.GREEN,
+        )
+        AssuranceFactory(case=case)
+        ProceedingFactory(case=case)
+        ProceedingFactory(case=case, kind="nationality_consultation", consulted_state_id="DE")
+        case.named_recipients.add(world.fr_caseworker)
+
+
+def _memberships(world, n):
+    for _ in range(n):
+        MembershipFactory(organisation=world.ngo_fr)
+
+
+def _groups(world, n):
+    for _ in range(n):
+        SharingGroupFactory(owner=world.ngo_fr, members=[world.ministry_de])
+
+
+def _events(world, n):
+    audit.record_many(
+        [audit.Entry(world.fr_admin, AuditEvent.Action.UPDATE, world.ngo_fr) for _ in range(n)]
+    )
+
+
+# endpoint, how to make n more rows, pinned queries per request (auth token, roles, the list,
+# its prefetches, and for subjects the audit events of the identifiers shown).
+LISTS = [
+    ("/api/v1/cases/", _cases, 7),
+    ("/api/v1/subjects/", _cases, 9),
+    ("/api/v1/assurances/", _cases, 3),
+    ("/api/v1/proceedings/", _cases, 3),
+    ("/api/v1/memberships/", _memberships, 2),
+    ("/api/v1/sharing-groups/", _groups, 3),
+    ("/api/v1/audit-events/", _events, 3),
+    ("/api/v1/organisations/", lambda w, n: None, 2),
+    ("/api/v1/countries/", lambda w, n: None, 2),
+    ("/api/v1/instruments/", lambda w, n: None, 2),
+]
+
+
+def _count(client, url) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, {"page_size": 200})
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries), len(response.json()["results"])
+
+
+@pytest.mark.parametrize(("url", "make", "pinned"), LISTS, ids=[row[0] for row in LISTS])
+def test_list_queries_do_not_grow_with_rows(world, url, make, pinned):
+    client = api_client(world.fr_admin)
+    make(world, 3)
+    few, rows_few = _count(client, url)
+    make(world, 60)
+    many, rows_many = _count(client, url)
+    if make.__name__ != "<lambda>":
+        assert rows_many > rows_few
+    assert few == many, f"{url}: {few} queries for {rows_few} rows, {many} for {rows_many}"
+    assert many == pinned, f"{url}: {many} queries (pinned {pinned})"
+
+
+def test_timeline_queries_do_not_grow(world):
+    client = api_client(world.fr_admin)
+    case = CaseFactory(owner=world.ngo_fr)
+    for _ in range(3):
+        AssuranceFactory(case=case)
+        ProceedingFactory(case=case)
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/api/v1/cases/{case.pk}/timeline/")
+    for _ in range(30):
+        AssuranceFactory(case=case)
+        ProceedingFactory(case=case)
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"/api/v1/cases/{case.pk}/timeline/")
+    assert len(few.captured_queries) == len(many.captured_queries)
