@@ -32,6 +32,15 @@ def _identifiable_organisations(request) -> list[int]:
     )
 
 
+def strict_boolean(**kwargs) -> filters.TypedChoiceFilter:
+    """true or false; anything else is a 400 rather than a filter silently dropped."""
+    return filters.TypedChoiceFilter(
+        choices=[(v, v) for v in ("true", "false", "True", "False", "1", "0")],
+        coerce=lambda value: value in ("true", "True", "1"),
+        **kwargs,
+    )
+
+
 class CountryFilter(filters.ModelMultipleChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Country.objects.all())
@@ -50,7 +59,9 @@ class CaseFilter(filters.FilterSet):
     distribution = filters.MultipleChoiceFilter(choices=Distribution.choices)
     tlp = filters.MultipleChoiceFilter(choices=TLP.choices)
     subject = filters.ModelChoiceFilter(queryset=_visible(Subject))
-    legal_instrument = filters.NumberFilter(field_name="legal_instrument_id")
+    legal_instrument = filters.NumberFilter(
+        field_name="legal_instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
     request_date = filters.DateFromToRangeFilter()
     arrest_date = filters.DateFromToRangeFilter()
     decision_date = filters.DateFromToRangeFilter()
@@ -77,8 +88,8 @@ class CaseFilter(filters.FilterSet):
 class SubjectFilter(filters.FilterSet):
     refugee_status = filters.MultipleChoiceFilter(choices=Subject.RefugeeStatus.choices)
     nationality = CountryFilter(field_name="nationalities__country", distinct=True)
-    reprisal_risk = filters.BooleanFilter()
-    do_not_contact = filters.BooleanFilter()
+    reprisal_risk = strict_boolean()
+    do_not_contact = strict_boolean()
     q = filters.CharFilter(method="search", max_length=200, label="Reference or (own) name")
 
     class Meta:
@@ -102,7 +113,7 @@ class CaseChildFilter(filters.FilterSet):
 class AssuranceFilter(CaseChildFilter):
     type = filters.MultipleChoiceFilter(choices=Assurance.Type.choices)
     form = filters.MultipleChoiceFilter(choices=Assurance.Form.choices)
-    binding = filters.BooleanFilter()
+    binding = strict_boolean()
     given_on = filters.DateFromToRangeFilter()
 
     class Meta:

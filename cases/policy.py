@@ -63,6 +63,10 @@ class Resource(StrEnum):
     SHARING_GROUP = "sharing_group"
     MEMBERSHIP = "membership"
     AUDIT_EVENT = "audit_event"
+    # Monitoring after surrender: plans, follow-ups, check reports, findings, evidence.
+    MONITORING = "monitoring"
+    # A user's own notifications.
+    NOTIFICATION = "notification"
     # Directory and reference data: readable by every signed-in user, written by staff only.
     ORGANISATION = "organisation"
     REFERENCE = "reference"
@@ -117,6 +121,12 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
     Resource.AUDIT_EVENT: {
         Role.AUDITOR: frozenset({A.VIEW, A.VIEW_AUDIT}),
         Role.ORG_ADMIN: frozenset({A.VIEW, A.VIEW_AUDIT}),
+    },
+    Resource.MONITORING: {
+        Role.CASEWORKER: _EDIT,
+        Role.LIAISON: _READ,
+        Role.AUDITOR: _READ,
+        Role.ORG_ADMIN: _EDIT,
     },
 }
 
@@ -214,7 +224,10 @@ def _case_condition(user, prefix: str = "") -> Q:
             f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN, TLP.AMBER),
         }
     )
-    network = Q(**{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)})
+    # Network-wide means every organisation: a user without a membership is in none of them.
+    network = Q(
+        **{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)}
+    ) & Exists(mine)
     return own | group | network
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,10 +36,10 @@ from .models import (
     SubjectNationality,
 )
 from .models.cases import TRANSITIONS, CaseStatus
-from .models.sharing import DISTRIBUTION_WIDTH, TLP, TLP_CEILING, Distribution
+from .models.sharing import DISTRIBUTION_WIDTH, TLP, TLP_CEILING, TLP_OPENNESS, Distribution
 from .policy import Action, Resource
 from .selectors import nationality_consultation
-from .signals import case_transitioned
+from .signals import case_transitioned, proceeding_recorded
 
 User = get_user_model()
 AuditAction = audit.Action
@@ -558,9 +558,17 @@ def case_update(
         after = _sharing(case)
         entries = [audit.Entry(actor, AuditAction.UPDATE, case, changed_fields=changed)]
         if before != after:
-            wider = DISTRIBUTION_WIDTH[after["distribution"]] > DISTRIBUTION_WIDTH[
-                before["distribution"]
-            ] or (after["sharing_group"] != before["sharing_group"] and after["sharing_group"])
+            width = DISTRIBUTION_WIDTH[after["distribution"]]
+            was = DISTRIBUTION_WIDTH[before["distribution"]]
+            # Narrowing (network to a group, a label made stricter) is a withdrawal; moving
+            # to another group, or a label that lets the record travel further, re-shares it.
+            wider = width > was or (
+                width == was
+                and (
+                    after["sharing_group"] != before["sharing_group"]
+                    or TLP_OPENNESS[after["tlp"]] > TLP_OPENNESS[before["tlp"]]
+                )
+            )
             entries.append(
                 audit.Entry(
                     actor,
@@ -571,6 +579,15 @@ def case_update(
             )
         audit.record_many(entries)
     return case
+
+
+_CONSULTATION_BEFORE = (
+    CaseStatus.JUDICIAL_PHASE,
+    CaseStatus.ASSURANCES_REQUESTED,
+    CaseStatus.ASSURANCES_ASSESSED,
+    CaseStatus.EXECUTIVE_DECISION,
+    CaseStatus.SURRENDERED,
+)
 
 
 def case_transition(
@@ -600,6 +617,13 @@ def case_transition(
         errors["date"] = _("The case last changed status on %(date)s; this date is earlier.") % {
             "date": case.status_changed_on.isoformat()
         }
+    # The date becomes the surrender date: it obeys the same order as in `_validate_case`.
+    if "date" not in errors and to == CaseStatus.SURRENDERED and case.surrender_date is None:
+        for earlier in (case.request_date, case.decision_date):
+            if earlier and on < earlier:
+                errors["date"] = _("The surrender cannot come before %(date)s.") % {
+                    "date": earlier.isoformat()
+                }
     if to == CaseStatus.MONITORING_CLOSED:
         if closure_reason not in Case.ClosureReason.values:
             errors["closure_reason"] = _("Say why monitoring closes: %(reasons)s.") % {
@@ -609,9 +633,9 @@ def case_transition(
         errors["closure_reason"] = _("A closure reason goes only with 'monitoring_closed'.")
     _raise(errors)
 
-    ends = (CaseStatus.REFUSED, CaseStatus.WITHDRAWN, CaseStatus.NATIONALITY_CONSULTATION,
-            CaseStatus.PROVISIONAL_ARREST, CaseStatus.REQUEST_RECEIVED)
-    if to not in ends:
+    # The duty to inform the state of nationality bars the way to a surrender; it never bars
+    # refusing, withdrawing, or monitoring a person already surrendered.
+    if to in _CONSULTATION_BEFORE:
         consultation = nationality_consultation(case)
         if consultation["missing"]:
             raise ValidationError(
@@ -647,10 +671,8 @@ def case_transition(
             changed_fields=sorted(changes),
             detail={"from": from_status, "to": to, "date": on.isoformat()},
         )
-        transaction.on_commit(
-            lambda: case_transitioned.send(sender=Case, case=case, transition=transition,
-                                           actor=actor)
-        )
+        # Inside the transaction: what listeners write commits or rolls back with the move.
+        case_transitioned.send(sender=Case, case=case, transition=transition, actor=actor)
     return transition
 
 
@@ -685,6 +707,7 @@ def proceeding_create(*, actor, case: Case, **fields) -> ProceedingEvent:
     with transaction.atomic():
         event = ProceedingEvent.objects.create(case=case, created_by=actor, **fields)
         audit.record(actor, AuditAction.CREATE, event, changed_fields=list(fields))
+        proceeding_recorded.send(sender=ProceedingEvent, proceeding=event, actor=actor)
     return event
 
 
@@ -707,9 +730,7 @@ def proceeding_update(
 
 def proceeding_delete(*, actor, proceeding: ProceedingEvent) -> None:
     policy.require(actor, Action.DELETE, proceeding)
-    with transaction.atomic():
-        audit.record(actor, AuditAction.DELETE, proceeding, detail={"kind": proceeding.kind})
-        proceeding.delete()
+    _delete(actor, proceeding, {"kind": proceeding.kind})
 
 
 def _validate_assurance(values: dict) -> None:
@@ -744,19 +765,46 @@ def assurance_update(*, actor, assurance: Assurance, version: int | None, **chan
     return assurance
 
 
+def _delete(actor, obj, detail: dict) -> None:
+    """Delete a record unless other records refer to it: nothing stored is lost silently."""
+    try:
+        with transaction.atomic():
+            audit.record(actor, AuditAction.DELETE, obj, detail=detail)
+            obj.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {"detail": _("Other records (such as findings) refer to this one: it stays.")}
+        ) from None
+
+
 def assurance_delete(*, actor, assurance: Assurance) -> None:
     policy.require(actor, Action.DELETE, assurance)
-    with transaction.atomic():
-        audit.record(actor, AuditAction.DELETE, assurance, detail={"type": assurance.type})
-        assurance.delete()
+    _delete(actor, assurance, {"type": assurance.type})
 
 
 # --- sign-in ---------------------------------------------------------------------------------
 
 
 def record_login(*, user, succeeded: bool, username: str = "") -> None:
-    audit.record(
-        user if succeeded else None,
-        AuditAction.LOGIN if succeeded else AuditAction.LOGIN_FAILED,
-        detail={} if succeeded else {"username": username[:150]},
+    """A sign-in, in the log of each of the user's organisations (so their auditors see it).
+
+    A failed attempt names the account only if one has that username: what was typed may
+    be a password entered in the wrong field.
+    """
+    if succeeded:
+        organisations = list(policy.roles(user)) or [None]
+        audit.record_many(
+            [audit.Entry(user, AuditAction.LOGIN, organisation_id=org) for org in organisations]
+        )
+        return
+    account = User.objects.filter(username=username[:150]).first()
+    organisations = (
+        list(Membership.objects.filter(user=account).values_list("organisation_id", flat=True))
+        if account
+        else []
+    ) or [None]
+    detail = {"username": account.username if account else "(no such account)"}
+    audit.record_many(
+        [audit.Entry(None, AuditAction.LOGIN_FAILED, organisation_id=org, detail=detail)
+         for org in organisations]
     )

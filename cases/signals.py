@@ -1,5 +1,9 @@
 from django.dispatch import Signal
 
-# Sent after a status transition is committed, with `case`, `transition` and `actor`.
+# Sent when a case changes status, with `case`, `transition` and `actor`, inside the
+# transition's transaction: what a listener writes commits or rolls back with it.
 # Monitoring listens here (it builds on cases; cases never import monitoring).
 case_transitioned = Signal()
+
+# Sent when a proceeding is recorded, with `proceeding` and `actor`, inside its transaction.
+proceeding_recorded = Signal()

@@ -160,6 +160,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
+# Monitoring: the sweep's period, evidence uploads, notification delivery.
+MONITORING_SWEEP_SECONDS = env.int("MONITORING_SWEEP_SECONDS", default=300)
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
+    "NOTIFICATION_MESSAGE_ID_DOMAIN", default="extradition-monitor.local"
+)
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+CELERY_BEAT_SCHEDULE = {
+    "monitoring-sweep": {"task": "monitoring.sweep", "schedule": MONITORING_SWEEP_SECONDS},
+    "monitoring-deliver": {"task": "monitoring.deliver_pending", "schedule": 60.0},
+}
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="monitor@localhost")
 

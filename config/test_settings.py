@@ -1,5 +1,7 @@
 """Test overrides: fast hashing, in-memory mail, generous throttles."""
 
+import tempfile
+
 from .settings import *  # noqa: F403
 from .settings import REST_FRAMEWORK
 
@@ -12,3 +14,6 @@ REST_FRAMEWORK = {
 
 # Tasks run in-process unless a test starts a real worker against REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Uploaded files of a test run go to a temporary folder, never into the project.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="em-test-media-")

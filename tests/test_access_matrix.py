@@ -63,8 +63,11 @@ class Row:
     hidden: int = 404
     # For lists and filters: does the response show the record?
     shows: Callable | None = None
-    # Rows whose subject is org-level (memberships, groups) rather than a case.
+    # Who may see the record: "case" (the case's distribution), "owner" (the owning
+    # organisation only), "recipient" (its one recipient); org-level rows use other scopes.
     scope: str = "case"
+    # Send the body as multipart (file uploads) rather than JSON.
+    multipart: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -117,9 +120,71 @@ def case_rows() -> list[Row]:
         Row("case-transition", "post", "/api/v1/cases/{case}/transition/", TRANSITIONERS,
             body=lambda rec: {"to": "judicial_phase", "date": "2026-01-10"}),
         Row("assurance-detail", "delete", "/api/v1/assurances/{assurance}/", EDITORS, ok=204),
+        # An assurance with findings is never deleted: the findings would be lost.
+        Row("assurance-detail", "delete", "/api/v1/assurances/{checked_assurance}/", EDITORS,
+            ok=400),
         Row("proceeding-detail", "delete", "/api/v1/proceedings/{proceeding}/",
             PROCEEDING_EDITORS, ok=204),
+        *monitoring_rows(),
     ]
+
+
+def monitoring_rows() -> list[Row]:
+    """Monitoring of the case after surrender: plans, follow-ups, reports, findings, evidence,
+    compliance, notifications."""
+    return [
+        Row("monitoring-plan-list", "get", "/api/v1/monitoring-plans/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.plan.pk) in _ids(r)),
+        Row("monitoring-plan-detail", "get", "/api/v1/monitoring-plans/{plan}/", ALL),
+        Row("follow-up-list", "get", "/api/v1/follow-ups/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.follow_up.pk) in _ids(r)),
+        Row("follow-up-list", "get", "/api/v1/follow-ups/?case={monitored}", ALL, hidden=400,
+            shows=lambda r, rec: str(rec.follow_up.pk) in _ids(r)),
+        Row("follow-up-detail", "get", "/api/v1/follow-ups/{follow_up}/", ALL),
+        Row("report-list", "get", "/api/v1/reports/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.report.pk) in _ids(r)),
+        Row("report-detail", "get", "/api/v1/reports/{report}/", ALL),
+        Row("finding-list", "get", "/api/v1/findings/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.finding.pk) in _ids(r)),
+        Row("finding-detail", "get", "/api/v1/findings/{finding}/", ALL),
+        Row("case-compliance", "get", "/api/v1/cases/{monitored}/compliance/", ALL),
+        Row("evidence-list", "get", "/api/v1/evidence/", ALL, hidden=200, scope="owner",
+            shows=lambda r, rec: str(rec.evidence.pk) in _ids(r)),
+        Row("evidence-detail", "get", "/api/v1/evidence/{evidence}/", ALL, scope="owner"),
+        Row("evidence-download", "get", "/api/v1/evidence/{evidence}/download/", ALL,
+            scope="owner"),
+        Row("notification-list", "get", "/api/v1/notifications/", ALL, hidden=200,
+            scope="recipient", shows=lambda r, rec: str(rec.notification.pk) in _ids(r)),
+        Row("notification-detail", "get", "/api/v1/notifications/{notification}/", ALL,
+            scope="recipient"),
+        Row("notification-read", "post", "/api/v1/notifications/{notification}/read/", ALL,
+            scope="recipient"),
+        # Writes.
+        Row("monitoring-plan-detail", "patch", "/api/v1/monitoring-plans/{plan}/", EDITORS,
+            body=lambda rec: {"profile": "intensive", "version": rec.version("plan")}),
+        Row("monitoring-plan-phase", "post", "/api/v1/monitoring-plans/{plan}/phase/", EDITORS,
+            body=lambda rec: {"phase": "pre_trial_detention"}),
+        Row("follow-up-detail", "patch", "/api/v1/follow-ups/{follow_up}/", EDITORS,
+            body=lambda rec: {"note": "call first", "version": rec.version("follow_up")}),
+        Row("follow-up-list", "post", "/api/v1/follow-ups/", EDITORS, ok=201, hidden=400,
+            body=lambda rec: {"case": str(rec.monitored.pk), "due_at": "2030-01-01T00:00:00Z"}),
+        Row("follow-up-report", "post", "/api/v1/follow-ups/{report_target}/report/", EDITORS,
+            ok=201,
+            body=lambda rec: {"checked_at": "2026-01-05T10:00:00Z", "access": "granted",
+                              "findings": [{"assurance": str(rec.checked_assurance.pk),
+                                            "outcome": "complied", "severity": "low"}]}),
+        Row("finding-detail", "patch", "/api/v1/findings/{finding}/", EDITORS,
+            body=lambda rec: {"severity": "high", "version": rec.version("finding")}),
+        Row("evidence-list", "post", "/api/v1/evidence/", EDITORS, ok=201, hidden=400,
+            multipart=True,
+            body=lambda rec: {"report": str(rec.report.pk), "file": _pdf()}),
+    ]
+
+
+def _pdf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n% evidence\n", "application/pdf")
 
 
 class Records:
@@ -137,6 +202,44 @@ class Records:
         )
         self.assurance = AssuranceFactory(case=self.case)
         self.proceeding = ProceedingFactory(case=self.case)
+        self._monitoring(world, distribution)
+
+    def _monitoring(self, world, distribution):
+        """A second case of the same subject, surrendered and monitored."""
+        import datetime
+
+        from django.utils import timezone
+
+        from monitoring import services as monitoring
+        from monitoring.models import Notification
+
+        actor = world.fr_caseworker
+        self.monitored = CaseFactory(
+            owner=self.case.owner, subject=self.subject, distribution=distribution,
+            sharing_group=self.case.sharing_group, tlp=self.case.tlp,
+            status="monitoring_active", surrender_date=datetime.date(2026, 1, 1),
+        )
+        self.checked_assurance = AssuranceFactory(case=self.monitored, type="monitoring_access")
+        self.plan = monitoring.plan_for_case(actor=actor, case=self.monitored)
+        self.follow_up = self.plan.follow_ups.get()
+        soon = timezone.now() + datetime.timedelta(days=5)
+        self.report_target = monitoring.follow_up_create(
+            actor=actor, case=self.monitored, due_at=soon)
+        self.report = monitoring.report_submit(
+            actor=actor,
+            follow_up=monitoring.follow_up_create(actor=actor, case=self.monitored, due_at=soon),
+            checked_at=datetime.datetime(2026, 1, 2, 9, tzinfo=datetime.UTC),
+            access="granted",
+            narrative="Visit notes naming the family",
+            findings=[{"assurance": self.checked_assurance, "outcome": "complied",
+                       "severity": "low"}],
+        )
+        self.finding = self.report.findings.get()
+        self.evidence = monitoring.evidence_upload(actor=actor, report=self.report, file=_pdf())
+        self.notification = Notification.objects.create(
+            recipient=actor, kind="due", case=self.monitored, follow_up=self.follow_up,
+            dedup_key=f"matrix:{self.monitored.pk}", subject="s", body="b",
+        )
 
     def version(self, name: str) -> int:
         obj = getattr(self, name)
@@ -148,10 +251,27 @@ class Records:
             case=self.case.pk,
             subject=self.subject.pk,
             assurance=self.assurance.pk,
+            checked_assurance=self.checked_assurance.pk,
             proceeding=self.proceeding.pk,
+            monitored=self.monitored.pk,
+            plan=self.plan.pk,
+            follow_up=self.follow_up.pk,
+            report_target=self.report_target.pk,
+            report=self.report.pk,
+            finding=self.finding.pk,
+            evidence=self.evidence.pk,
+            notification=self.notification.pk,
             case_ref=self.case.reference,
             full_name=self.subject.full_name.replace(" ", "+"),
         )
+
+
+def sees(row: Row, org: str | None, role: str | None, distribution: str) -> bool:
+    if row.scope == "owner":
+        return org == "fr"
+    if row.scope == "recipient":
+        return org == "fr" and role == "caseworker"
+    return sees_case(org, distribution)
 
 
 def sees_case(org: str | None, distribution: str) -> bool:
@@ -172,7 +292,7 @@ def expected(row: Row, org: str | None, role: str | None, visible: bool):
     """(status, shows) the row should give this caller."""
     if org is None:
         return 401, False
-    if row.method == "post" and row.ok == 201 and role not in row.allowed:
+    if row.method == "post" and row.name.endswith("-list") and role not in row.allowed:
         # No role of the caller may create such a record anywhere: refused before the body
         # is read, so the answer says nothing about the record it names.
         return 403, None
@@ -190,7 +310,11 @@ def _call(client, row: Row, path: str, body):
     method = getattr(client, row.method)
     if body is None:
         return method(path)
-    return method(path, body, format="json")
+    return method(path, body, format="multipart" if row.multipart else "json")
+
+
+def _excerpt(response) -> str:
+    return "<file>" if response.streaming else repr(response.content[:200])
 
 
 def _check(client, records, table) -> None:
@@ -203,7 +327,7 @@ def _check(client, records, table) -> None:
         if response.status_code != status or (row.shows and got != shows):
             mismatches.append(
                 f"{row.method.upper()} {row.path}: expected {status}{' shown' if shows else ''},"
-                f" got {response.status_code}{' shown' if got else ''} {response.content[:200]!r}"
+                f" got {response.status_code}{' shown' if got else ''} {_excerpt(response)}"
             )
     assert not mismatches, "\n".join(mismatches)
 
@@ -216,11 +340,11 @@ def _user(world, org, role):
 @pytest.mark.parametrize(("org", "role"), ACTORS, ids=lambda v: str(v))
 def test_case_records(world, org, role, distribution):
     records = Records(world, distribution)
-    visible = sees_case(org, distribution)
     _check(
         api_client(_user(world, org, role)),
         records,
-        [(row, *expected(row, org, role, visible)) for row in case_rows()],
+        [(row, *expected(row, org, role, sees(row, org, role, distribution)))
+         for row in case_rows()],
     )
 
 
@@ -228,6 +352,10 @@ def org_rows() -> list[Row]:
     """Rows on `ngo_fr`'s organisation-level records; ministry_de shares its sharing group."""
     return [
         Row("me", "get", "/api/v1/me/", ALL, scope="any"),
+        Row("notification-preferences", "get", "/api/v1/notification-preferences/", ALL,
+            scope="any"),
+        Row("notification-preferences", "put", "/api/v1/notification-preferences/", ALL,
+            scope="any", body=lambda rec: [{"kind": "due_soon", "email": False}]),
         Row("organisation-list", "get", "/api/v1/organisations/", ALL, scope="any"),
         Row("organisation-detail", "get", "/api/v1/organisations/ngo-fr/", ALL, scope="any"),
         Row("country-list", "get", "/api/v1/countries/", ALL, scope="any"),

@@ -36,6 +36,38 @@ def _cases(world, n):
         case.named_recipients.add(world.fr_caseworker)
 
 
+def _monitored(world, n):
+    """n monitored cases, each with a plan, follow-ups, a report with a finding, evidence and a
+    notification for the caller."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from monitoring import services as monitoring
+    from monitoring.models import Notification
+
+    actor = world.fr_admin
+    for _ in range(n):
+        case = CaseFactory(owner=world.ngo_fr, status="monitoring_active",
+                           surrender_date=datetime.date(2026, 1, 1))
+        assurance = AssuranceFactory(case=case, type="monitoring_access")
+        plan = monitoring.plan_for_case(actor=actor, case=case)
+        report = monitoring.report_submit(
+            actor=actor, follow_up=plan.follow_ups.get(), access="granted",
+            checked_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC),
+            findings=[{"assurance": assurance, "outcome": "complied", "severity": "low"}],
+        )
+        monitoring.evidence_upload(
+            actor=actor, report=report,
+            file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n", "application/pdf"),
+        )
+        Notification.objects.create(
+            recipient=actor, kind="due", case=case, dedup_key=f"q:{case.pk}",
+            subject="s", body="b", created_at=timezone.now(),
+        )
+
+
 def _memberships(world, n):
     for _ in range(n):
         MembershipFactory(organisation=world.ngo_fr)
@@ -62,6 +94,12 @@ LISTS = [
     ("/api/v1/memberships/", _memberships, 2),
     ("/api/v1/sharing-groups/", _groups, 3),
     ("/api/v1/audit-events/", _events, 3),
+    ("/api/v1/monitoring-plans/", _monitored, 3),
+    ("/api/v1/follow-ups/", _monitored, 3),
+    ("/api/v1/reports/", _monitored, 4),
+    ("/api/v1/findings/", _monitored, 3),
+    ("/api/v1/evidence/", _monitored, 3),
+    ("/api/v1/notifications/", _monitored, 2),
     ("/api/v1/organisations/", lambda w, n: None, 2),
     ("/api/v1/countries/", lambda w, n: None, 2),
     ("/api/v1/instruments/", lambda w, n: None, 2),

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -24,9 +25,13 @@ class StrictSerializer(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         if self.instance is not None:
+            # Still shown in what is read; no longer written.
             for name in self._create_only():
-                fields.pop(name, None)
-        elif "version" in fields:
+                if name in fields:
+                    fields[name].read_only = True
+        elif "version" in fields and isinstance(self, serializers.ModelSerializer):
+            # A record being created has no version yet; an action on one (a transition)
+            # carries the version it loaded.
             fields["version"] = serializers.IntegerField(read_only=True)
         return fields
 
@@ -35,12 +40,23 @@ class StrictSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             errors = {}
             for name in sorted(set(data) - writable):
-                if name in self.fields:
-                    errors[name] = [_("This field cannot be written.")]
-                elif self.instance is not None and name in self._create_only():
+                if self.instance is not None and name in self._create_only():
                     errors[name] = [_("This field is set when the record is created.")]
+                elif name in self.fields:
+                    errors[name] = [_("This field cannot be written.")]
                 else:
                     errors[name] = [_("Unknown field.")]
+            for name, field in self.fields.items():
+                value = data.get(name)
+                # DRF would iterate an object's keys as if they were the list.
+                if isinstance(field, serializers.ManyRelatedField) and isinstance(value, Mapping):
+                    errors[name] = [field.error_messages["not_a_list"].format(input_type="dict")]
+                # A reference with a NUL byte names nothing, and PostgreSQL would refuse the
+                # lookup with a server error.
+                elif isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
+                    values = value if isinstance(value, list) else [value]
+                    if any(isinstance(v, str) and "\x00" in v for v in values):
+                        errors[name] = [_("Null characters are not allowed.")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -101,6 +117,12 @@ class PolicyViewSet(viewsets.GenericViewSet):
 
     def optimise(self, queryset):
         return queryset
+
+    def get_object(self):
+        # An id with a NUL byte names nothing; PostgreSQL would refuse the lookup outright.
+        if "\x00" in str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")):
+            raise Http404
+        return super().get_object()
 
     def reload(self, obj):
         return self.get_queryset().get(pk=obj.pk)

@@ -59,6 +59,18 @@ class ColleagueField(serializers.SlugRelatedField):
         return User.objects.filter(pk__in=mine.values("user_id"))
 
 
+class OwnSubjectField(VisibleRelatedField):
+    """A subject of one of the caller's organisations. Another's, even one whose pseudonym a
+    shared case shows, fails exactly like a subject that does not exist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model=Subject, pk_field=serializers.UUIDField(), **kwargs)
+
+    def get_queryset(self):
+        mine = policy.roles(self.context["request"].user)
+        return super().get_queryset().filter(owner_id__in=list(mine))
+
+
 class CountrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
@@ -201,7 +213,7 @@ class NationalityConsultationSerializer(serializers.Serializer):
 class CaseSerializer(OwnerAwareSerializer):
     organisation = organisation_field(write_only=True, required=False)
     owner = OrganisationSerializer(read_only=True)
-    subject = uuid_ref(Subject)
+    subject = OwnSubjectField()
     subject_reference = serializers.CharField(source="subject.reference", read_only=True)
     requesting_state = country_field()
     requested_state = country_field()

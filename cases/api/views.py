@@ -50,7 +50,7 @@ class TokenView(APIView):
             request=request, username=username, password=serializer.validated_data["password"]
         )
         if user is None:
-            services.record_login(user=None, succeeded=False, username=username)
+            # The failure is audited by the user_login_failed receiver (cases/apps.py).
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]}
             )

@@ -28,6 +28,9 @@ TLP_CEILING: dict[str, tuple[str, ...]] = {
     TLP.RED: (Distribution.ORGANISATION,),
 }
 
+# How far each label lets recipients pass a record on, most restrictive first.
+TLP_OPENNESS = {TLP.RED: 0, TLP.AMBER_STRICT: 1, TLP.AMBER: 2, TLP.GREEN: 3, TLP.CLEAR: 4}
+
 # Order of openness, for "never wider than": a record shared more widely than another.
 DISTRIBUTION_WIDTH = {
     Distribution.ORGANISATION: 0,

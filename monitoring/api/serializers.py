@@ -1,0 +1,210 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.api.base import (
+    OwnerAwareSerializer,
+    StrictModelSerializer,
+    StrictSerializer,
+    uuid_ref,
+    version_field,
+)
+from cases.api.serializers import ColleagueField
+from cases.models import Assurance, Case
+
+from ..cadence import CustodyPhase, Profile
+from ..models import (
+    CheckReport,
+    Evidence,
+    Finding,
+    FollowUp,
+    MonitoringPlan,
+    Notification,
+    NotificationPreference,
+)
+
+
+class MonitoringPlanSerializer(OwnerAwareSerializer):
+    case = serializers.PrimaryKeyRelatedField(read_only=True)
+    profile = serializers.ChoiceField(choices=Profile.choices, required=False)
+    cadence = serializers.JSONField(required=False)
+    version = version_field()
+
+    class Meta:
+        model = MonitoringPlan
+        fields = [
+            "id", "case", "profile", "cadence", "day_zero", "custody_phase", "phase_since",
+            "due_soon_days", "escalation_days", "missed_after_days", "last_access_at",
+            "silence_due_at", "active", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = [
+            "id", "day_zero", "custody_phase", "phase_since", "last_access_at",
+            "silence_due_at", "active", "created_at", "updated_at",
+        ]
+
+
+class PhaseChangeSerializer(StrictSerializer):
+    phase = serializers.ChoiceField(choices=CustodyPhase.choices)
+    date = serializers.DateTimeField(required=False)
+
+
+class FollowUpSerializer(OwnerAwareSerializer):
+    case = uuid_ref(Case)
+    assignee = ColleagueField(required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=[FollowUp.Status.CANCELLED], required=False,
+        help_text=_("Only 'cancelled' may be written: the rest follows from the schedule."),
+    )
+    due_at = serializers.DateTimeField()
+    window_opens_at = serializers.DateTimeField(required=False)
+    has_report = serializers.SerializerMethodField()
+    version = version_field()
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id", "case", "kind", "mode", "assignee", "status", "window_opens_at", "due_at",
+            "hearing", "completed_at", "note", "has_report", "created_at", "updated_at",
+            "version",
+        ]
+        read_only_fields = ["id", "kind", "hearing", "completed_at", "created_at", "updated_at"]
+        create_only_fields = ["case"]
+        owner_only_fields = ["assignee", "note"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is None:
+            fields.pop("status", None)
+        else:
+            fields["due_at"].required = False
+        return fields
+
+    def get_has_report(self, follow_up) -> bool:
+        return follow_up.status == FollowUp.Status.COMPLETED
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["status"] = instance.status
+        return data
+
+
+class FindingInputSerializer(StrictSerializer):
+    assurance = uuid_ref(Assurance, required=False, allow_null=True)
+    outcome = serializers.ChoiceField(choices=Finding.Outcome.choices)
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices)
+    confidence = serializers.ChoiceField(
+        choices=Finding.Confidence.choices, default=Finding.Confidence.MEDIUM
+    )
+    evidence_summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=20000, default=""
+    )
+
+
+class FindingSerializer(OwnerAwareSerializer):
+    version = version_field()
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id", "case", "assurance", "report", "follow_up", "outcome", "severity",
+            "confidence", "evidence_summary", "is_open", "observed_at", "created_at", "version",
+        ]
+        read_only_fields = [
+            "id", "case", "assurance", "report", "follow_up", "outcome", "observed_at",
+            "created_at",
+        ]
+        owner_only_fields = ["evidence_summary"]
+
+
+REPORT_FIELDS = [
+    "checked_at", "visitors", "access", "access_delay_hours", "refusal_reason", "privacy",
+    "interpreter_independent", "doctor_present", "custody_phase", "facility", "condition",
+    "allegations", "legal_status", "family_contact", "trial_observations", "narrative",
+]
+# What travels to other organisations: the structure of a check, not its free text.
+REPORT_OWNER_ONLY = [
+    "visitors", "refusal_reason", "facility", "condition", "allegations", "legal_status",
+    "family_contact", "trial_observations", "narrative",
+]
+
+
+class CheckReportSerializer(OwnerAwareSerializer):
+    findings = FindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CheckReport
+        fields = ["id", "case", "follow_up", *REPORT_FIELDS, "findings", "created_at"]
+        read_only_fields = ["id", "case", "follow_up", "created_at"]
+        owner_only_fields = REPORT_OWNER_ONLY
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.is_owner_member(instance):
+            for finding in data["findings"]:
+                finding.pop("evidence_summary", None)
+        return data
+
+
+class ReportInputSerializer(StrictModelSerializer):
+    findings = FindingInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = CheckReport
+        fields = [*REPORT_FIELDS, "findings"]
+
+
+class EvidenceSerializer(StrictModelSerializer):
+    report = uuid_ref(CheckReport)
+    file = serializers.FileField(write_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id", "case", "report", "file", "original_name", "sha256", "size", "content_type",
+            "classification", "uploaded_by", "created_at",
+        ]
+        read_only_fields = [
+            "id", "case", "original_name", "sha256", "size", "content_type", "created_at",
+        ]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id", "kind", "case", "case_reference", "follow_up", "subject", "body",
+            "created_at", "sent_at", "read_at",
+        ]
+
+
+class NotificationPreferenceSerializer(StrictModelSerializer):
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["kind", "email"]
+        validators = []
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    assurance = serializers.UUIDField()
+    type = serializers.CharField()
+    latest_outcome = serializers.CharField()
+    worst_open_finding = serializers.CharField()
+    checks_done = serializers.IntegerField()
+    last_checked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ComplianceSerializer(serializers.Serializer):
+    case = serializers.UUIDField()
+    reference = serializers.CharField()
+    compliance = serializers.CharField()
+    assurances = ComplianceRowSerializer(many=True)
+    checks_done = serializers.IntegerField()
+    lapses = serializers.IntegerField()
+    last_access_granted_at = serializers.DateTimeField(allow_null=True)
+    next_due_at = serializers.DateTimeField(allow_null=True)
+    next_follow_up = serializers.UUIDField(allow_null=True)
+

@@ -1,0 +1,207 @@
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import policy
+from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
+from cases.models import Case
+
+from .. import filters, services
+from ..models import (
+    CheckReport,
+    Evidence,
+    Finding,
+    FollowUp,
+    MonitoringPlan,
+    Notification,
+    NotificationPreference,
+)
+from ..selectors import case_compliance
+from . import serializers as s
+
+Resource = policy.Resource
+
+
+class ReadViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    resource = Resource.MONITORING
+    ordering = "-created_at"
+
+    def optimise(self, queryset):
+        return queryset.select_related("case")
+
+
+class MonitoringPlanViewSet(ReadViewSet, UpdateWithService):
+    """Each monitored case's plan: its cadence profile and custody phase."""
+
+    model = MonitoringPlan
+    serializer_class = s.MonitoringPlanSerializer
+    filterset_class = filters.ByCase
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    update_service = services.plan_update
+    service_object_name = "plan"
+
+    @extend_schema(request=s.PhaseChangeSerializer, responses=s.MonitoringPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def phase(self, request, pk=None):
+        """Move to a new custody phase: the open regular check follows the new cadence."""
+        plan = self.get_object()
+        serializer = s.PhaseChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.phase_change(
+            actor=request.user, plan=plan, phase=serializer.validated_data["phase"],
+            on=serializer.validated_data.get("date"),
+        )
+        return Response(self.get_serializer(self.reload(plan)).data)
+
+
+class FollowUpViewSet(ReadViewSet, CreateWithService, UpdateWithService):
+    model = FollowUp
+    serializer_class = s.FollowUpSerializer
+    filterset_class = filters.FollowUpFilter
+    ordering = "due_at"
+    ordering_fields = ["due_at", "created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = services.follow_up_create
+    update_service = services.follow_up_update
+    service_object_name = "follow_up"
+
+    def optimise(self, queryset):
+        return queryset.select_related("case", "assignee")
+
+    @extend_schema(request=s.ReportInputSerializer, responses={201: s.CheckReportSerializer})
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        """Complete the follow-up: the check report and a finding per assurance, at once."""
+        follow_up = self.get_object()
+        serializer = s.ReportInputSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        report = services.report_submit(
+            actor=request.user, follow_up=follow_up, **serializer.validated_data
+        )
+        report = CheckReport.objects.visible_to(request.user).prefetch_related("findings").get(
+            pk=report.pk
+        )
+        return Response(
+            s.CheckReportSerializer(report, context=self.get_serializer_context()).data,
+            status=201,
+        )
+
+
+class CheckReportViewSet(ReadViewSet):
+    model = CheckReport
+    serializer_class = s.CheckReportSerializer
+    filterset_class = filters.CheckReportFilter
+    ordering = "-checked_at"
+    ordering_fields = ["checked_at", "created_at"]
+
+    def optimise(self, queryset):
+        return queryset.select_related("case").prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.select_related("case"))
+        )
+
+
+class FindingViewSet(ReadViewSet, UpdateWithService):
+    model = Finding
+    serializer_class = s.FindingSerializer
+    filterset_class = filters.FindingFilter
+    ordering = "-observed_at"
+    ordering_fields = ["observed_at", "created_at"]
+    http_method_names = ["get", "patch", "head", "options"]
+    update_service = services.finding_update
+    service_object_name = "finding"
+
+
+class EvidenceViewSet(ReadViewSet, CreateWithService):
+    """Evidence files: uploaded to a report, read back only by the owning organisation."""
+
+    model = Evidence
+    serializer_class = s.EvidenceSerializer
+    filterset_class = filters.EvidenceFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "head", "options"]
+    create_service = services.evidence_upload
+
+    def optimise(self, queryset):
+        return queryset.select_related("case", "uploaded_by")
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        response = FileResponse(
+            evidence.file.open("rb"), as_attachment=True, filename=f"evidence-{evidence.pk}",
+            content_type=evidence.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+
+class NotificationViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The caller's own notifications."""
+
+    resource = Resource.NOTIFICATION
+    model = Notification
+    serializer_class = s.NotificationSerializer
+    filterset_class = filters.NotificationFilter
+    ordering = "-created_at"
+
+    def optimise(self, queryset):
+        return queryset.select_related("case")
+
+    @extend_schema(request=None, responses=s.NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_object()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return Response(self.get_serializer(self.reload(notification)).data)
+
+
+class NotificationPreferenceView(APIView):
+    """Which alerts the caller also receives by e-mail (all of them unless turned off)."""
+
+    resource = Resource.SELF
+
+    def _current(self, user) -> list[dict]:
+        chosen = dict(
+            NotificationPreference.objects.filter(user=user).values_list("kind", "email")
+        )
+        return [{"kind": kind, "email": chosen.get(kind, True)} for kind in Notification.Kind]
+
+    @extend_schema(responses=s.NotificationPreferenceSerializer(many=True))
+    def get(self, request):
+        return Response(self._current(request.user))
+
+    @extend_schema(
+        request=s.NotificationPreferenceSerializer(many=True),
+        responses=s.NotificationPreferenceSerializer(many=True),
+    )
+    def put(self, request):
+        serializer = s.NotificationPreferenceSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        services.notification_preferences_set(
+            actor=request.user, preferences=serializer.validated_data
+        )
+        return Response(self._current(request.user))
+
+
+class CaseComplianceView(APIView):
+    """A case's compliance: per assurance, and its worst open finding."""
+
+    resource = Resource.MONITORING
+
+    @extend_schema(responses=s.ComplianceSerializer)
+    def get(self, request, pk):
+        case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+        return Response(s.ComplianceSerializer(case_compliance(case)).data)

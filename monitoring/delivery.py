@@ -1,0 +1,95 @@
+"""Delivering the outbox: each notification is claimed by one deliverer (a lease written with a
+conditional update), sent, and marked sent or failed with its error and next attempt.
+
+A worker that dies mid-delivery leaves its lease to expire; the next run takes the row again.
+The e-mail's Message-ID is derived from the deduplication key, so in the one window that
+cannot be closed (the mail server accepted the message, the worker died before recording it)
+a second copy carries the same Message-ID and mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """1, 2, 4 … minutes after each failure, at most six hours."""
+    return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def pending(now: datetime.datetime):
+    return Notification.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        sent_at__isnull=True,
+        failed=False,
+    )
+
+
+def claim(notification_id: int, now: datetime.datetime) -> bool:
+    return bool(
+        pending(now).filter(pk=notification_id).update(lease_until=now + LEASE)
+    )
+
+
+def _message_id(dedup_key: str) -> str:
+    return hashlib.sha256(dedup_key.encode()).hexdigest()[:40]
+
+
+def _message(notification: Notification) -> EmailMessage:
+    domain = settings.NOTIFICATION_MESSAGE_ID_DOMAIN
+    return EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<{_message_id(notification.dedup_key)}@{domain}>"},
+    )
+
+
+def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
+    """Deliver one notification if this caller wins its lease; returns what happened."""
+    now = now or timezone.now()
+    if not claim(notification_id, now):
+        return "skipped"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    attempts = notification.attempts + 1
+    try:
+        if notification.send_email and notification.recipient.email:
+            _message(notification).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is recorded
+        log.warning("delivery of notification %s failed: %s", notification_id, exc)
+        Notification.objects.filter(pk=notification_id).update(
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + backoff(attempts),
+            failed=attempts >= MAX_ATTEMPTS,
+            lease_until=None,
+        )
+        return "failed"
+    Notification.objects.filter(pk=notification_id).update(
+        sent_at=timezone.now(), attempts=attempts, last_error="", lease_until=None
+    )
+    return "sent"
+
+
+def deliver_pending(now: datetime.datetime | None = None, limit: int = 1000) -> dict[str, int]:
+    now = now or timezone.now()
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    ids = list(pending(now).order_by("pk").values_list("pk", flat=True)[:limit])
+    for notification_id in ids:
+        counts[deliver(notification_id, now)] += 1
+    return counts

@@ -1,0 +1,70 @@
+import django_filters as filters
+
+from cases.models import Case
+
+from .models import CheckReport, Evidence, Finding, FollowUp, Notification
+
+
+def _visible_cases(request):
+    return Case.objects.visible_to(request.user)
+
+
+class ByCase(filters.FilterSet):
+    case = filters.ModelChoiceFilter(queryset=_visible_cases)
+
+
+class FollowUpFilter(ByCase):
+    status = filters.MultipleChoiceFilter(choices=FollowUp.Status.choices)
+    kind = filters.MultipleChoiceFilter(choices=FollowUp.Kind.choices)
+    due = filters.IsoDateTimeFromToRangeFilter(field_name="due_at")
+    assignee = filters.CharFilter(field_name="assignee__username", max_length=150)
+    mine = filters.BooleanFilter(method="only_mine", label="Assigned to me")
+
+    class Meta:
+        model = FollowUp
+        fields = []
+
+    def only_mine(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(assignee=self.request.user)
+        return queryset.exclude(assignee=self.request.user)
+
+
+class CheckReportFilter(ByCase):
+    access = filters.MultipleChoiceFilter(choices=CheckReport.Access.choices)
+    checked = filters.IsoDateTimeFromToRangeFilter(field_name="checked_at")
+
+    class Meta:
+        model = CheckReport
+        fields = []
+
+
+class FindingFilter(ByCase):
+    outcome = filters.MultipleChoiceFilter(choices=Finding.Outcome.choices)
+    severity = filters.MultipleChoiceFilter(choices=Finding.Severity.choices)
+    is_open = filters.BooleanFilter()
+    assurance = filters.UUIDFilter(field_name="assurance_id")
+    report = filters.UUIDFilter(field_name="report_id")
+
+    class Meta:
+        model = Finding
+        fields = []
+
+
+class EvidenceFilter(ByCase):
+    report = filters.UUIDFilter(field_name="report_id")
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+
+class NotificationFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Notification.Kind.choices)
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = []

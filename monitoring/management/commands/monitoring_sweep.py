@@ -1,0 +1,29 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from monitoring.delivery import deliver_pending
+from monitoring.sweep import sweep
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the reminder sweep and deliver pending notifications, in this process: once, or "
+        "every N seconds with --every (for the embedded setup, where no Celery beat runs)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, default=0, help="repeat every N seconds")
+
+    def handle(self, *args, every: int, **options):
+        while True:
+            report = sweep()
+            delivered = deliver_pending()
+            self.stdout.write(
+                f"{report.now:%Y-%m-%d %H:%M:%S} sweep: {report.notifications} notifications "
+                f"({', '.join(f'{k}: {n}' for k, n in report.by_kind.items()) or 'none'}), "
+                f"{report.missed} missed; delivered {delivered}"
+            )
+            if every <= 0:
+                return
+            time.sleep(every)

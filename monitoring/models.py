@@ -1,0 +1,391 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Assurance, Case, Organisation, ProceedingEvent
+from cases.querysets import RestrictedQuerySet
+
+from .cadence import CustodyPhase, Profile
+
+
+class MonitoringSettings(models.Model):
+    """An organisation's defaults for the plans of its cases."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="monitoring_settings"
+    )
+    profile = models.CharField(max_length=20, choices=Profile.choices, default=Profile.STANDARD)
+    cadence = models.JSONField(default=dict, blank=True, help_text=_("For the custom profile."))
+    due_soon_days = models.PositiveSmallIntegerField(default=3)
+    escalation_days = models.PositiveSmallIntegerField(default=7)
+    missed_after_days = models.PositiveSmallIntegerField(default=14)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"monitoring settings of {self.organisation}"
+
+
+class MonitoringPlan(models.Model):
+    """The checks on one surrendered person: created when the case moves to monitoring."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="monitoring_plan")
+    profile = models.CharField(max_length=20, choices=Profile.choices)
+    cadence = models.JSONField()
+    day_zero = models.DateTimeField(_("surrender (day 0)"))
+    custody_phase = models.CharField(
+        max_length=30, choices=CustodyPhase.choices, default=CustodyPhase.INITIAL_CUSTODY
+    )
+    phase_since = models.DateTimeField()
+    due_soon_days = models.PositiveSmallIntegerField(default=3)
+    escalation_days = models.PositiveSmallIntegerField(default=7)
+    missed_after_days = models.PositiveSmallIntegerField(default=14)
+    # Silence: no check with access granted since `last_access_at` (day 0 at first); the alarm
+    # is due at `silence_due_at`.
+    last_access_at = models.DateTimeField(null=True, blank=True)
+    silence_due_at = models.DateTimeField(db_index=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["active", "silence_due_at"])]
+
+    def __str__(self) -> str:
+        return f"monitoring plan of {self.case}"
+
+
+class FollowUp(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_VISIT = "first_visit", _("First private visit")
+        CADENCE = "cadence", _("Regular check")
+        HEARING = "hearing", _("Hearing attendance")
+        AFTER_HEARING = "after_hearing", _("Check after a hearing")
+        AD_HOC = "ad_hoc", _("Ad hoc check")
+
+    class Mode(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Call")
+        TRIAL_ATTENDANCE = "trial_attendance", _("Trial attendance")
+        LAWYER_REPORT = "lawyer_report", _("Lawyer report")
+        FAMILY_REPORT = "family_report", _("Family report")
+        DESK_REVIEW = "desk_review", _("Desk review")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DUE = "due", _("Due")
+        OVERDUE = "overdue", _("Overdue")
+        COMPLETED = "completed", _("Completed")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (Status.SCHEDULED, Status.DUE, Status.OVERDUE)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    plan = models.ForeignKey(
+        MonitoringPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="follow_ups"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.VISIT)
+    hearing = models.ForeignKey(
+        ProceedingEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    # The window in which the check counts, and the moments the sweep acts on.
+    window_opens_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    due_soon_at = models.DateTimeField()
+    escalate_at = models.DateTimeField()
+    missed_at = models.DateTimeField()
+    # Alerts already written for this follow-up: a fast filter for the sweep; the unique
+    # deduplication key of each notification is what guarantees "once".
+    alert_stage = models.PositiveSmallIntegerField(default=0)
+    escalated = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["status", "due_soon_at"]),
+            models.Index(fields=["status", "window_opens_at"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "escalated", "escalate_at"]),
+            models.Index(fields=["status", "missed_at"]),
+            models.Index(fields=["case", "status"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_opens_at__lte=models.F("due_at")),
+                name="follow_up_window_before_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.case} due {self.due_at:%Y-%m-%d}"
+
+
+class CheckReport(models.Model):
+    """What a completed follow-up found."""
+
+    class Access(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        DELAYED = "delayed", _("Delayed")
+        REFUSED = "refused", _("Refused")
+
+    class Privacy(models.TextChoices):
+        PRIVATE = "private", _("In private")
+        OFFICIALS_PRESENT = "officials_present", _("Within officials' earshot")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="report")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="check_reports")
+    checked_at = models.DateTimeField()
+    visitors = models.CharField(_("who visited"), max_length=500, blank=True)
+    access = models.CharField(max_length=20, choices=Access.choices)
+    access_delay_hours = models.PositiveIntegerField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True, max_length=5000)
+    privacy = models.CharField(
+        max_length=20, choices=Privacy.choices, default=Privacy.NOT_APPLICABLE
+    )
+    interpreter_independent = models.BooleanField(null=True)
+    doctor_present = models.BooleanField(null=True)
+    custody_phase = models.CharField(max_length=30, choices=CustodyPhase.choices, blank=True)
+    facility = models.CharField(max_length=300, blank=True)
+    condition = models.TextField(blank=True, max_length=10000)
+    allegations = models.TextField(blank=True, max_length=10000)
+    legal_status = models.TextField(blank=True, max_length=5000)
+    family_contact = models.TextField(blank=True, max_length=5000)
+    trial_observations = models.TextField(blank=True, max_length=20000)
+    narrative = models.TextField(blank=True, max_length=50000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-checked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(access="delayed") | models.Q(access_delay_hours__isnull=False),
+                name="delay_has_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"check of {self.case} on {self.checked_at:%Y-%m-%d}"
+
+
+class Finding(models.Model):
+    """The verdict on one assurance from one check. Missing data never counts as compliance."""
+
+    class Outcome(models.TextChoices):
+        COMPLIED = "complied", _("Complied")
+        COMPLIED_WITH_CONCERNS = "complied_with_concerns", _("Complied with concerns")
+        PARTIAL = "partial", _("Partially complied")
+        ACCESS_DELAYED = "access_delayed", _("Access delayed")
+        UNVERIFIABLE = "unverifiable", _("Unverifiable")
+        MONITORING_LAPSED = "monitoring_lapsed", _("Monitoring lapsed")
+        ALLEGATION_PENDING = "allegation_pending", _("Allegation pending")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        BREACH = "breach", _("Breach")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Confidence(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
+    # Null for a lapse of monitoring itself when the case has no monitoring-access assurance.
+    assurance = models.ForeignKey(
+        Assurance, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    report = models.ForeignKey(
+        CheckReport, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    evidence_summary = models.TextField(blank=True, max_length=20000)
+    is_open = models.BooleanField(default=True)
+    observed_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_at"]
+        indexes = [models.Index(fields=["case", "assurance", "is_open"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "assurance"], name="one_finding_per_assurance_per_report"
+            ),
+            models.UniqueConstraint(
+                fields=["follow_up"],
+                condition=models.Q(outcome="monitoring_lapsed"),
+                name="one_lapse_per_follow_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.case})"
+
+
+# How bad an outcome is, for "a case's compliance is its worst open finding". An assurance
+# with no finding is "unverified", ranked with "unverifiable": never as compliance.
+UNVERIFIED = "unverified"
+OUTCOME_RANK = {
+    Finding.Outcome.COMPLIED: 0,
+    Finding.Outcome.COMPLIED_WITH_CONCERNS: 1,
+    Finding.Outcome.PARTIAL: 2,
+    Finding.Outcome.ACCESS_DELAYED: 3,
+    UNVERIFIED: 4,
+    Finding.Outcome.UNVERIFIABLE: 4,
+    Finding.Outcome.MONITORING_LAPSED: 5,
+    Finding.Outcome.ALLEGATION_PENDING: 6,
+    Finding.Outcome.ACCESS_DENIED: 7,
+    Finding.Outcome.BREACH: 8,
+}
+
+
+def evidence_path(instance, filename: str) -> str:
+    # The stored name says nothing about the content: the original name stays in the row.
+    return f"evidence/{instance.case_id}/{instance.id}"
+
+
+class Evidence(models.Model):
+    class Classification(models.TextChoices):
+        INTERNAL = "internal", _("Internal")
+        CONFIDENTIAL = "confidential", _("Confidential")
+        RESTRICTED = "restricted", _("Restricted")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    report = models.ForeignKey(CheckReport, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    classification = models.CharField(
+        max_length=20, choices=Classification.choices, default=Classification.CONFIDENTIAL
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"evidence {self.sha256[:12]} ({self.case})"
+
+
+class Notification(models.Model):
+    """The outbox: one row per reminder or alert per recipient, written once (unique key),
+    delivered by a task that records the result."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Follow-up due soon")
+        DUE = "due", _("Follow-up due")
+        OVERDUE = "overdue", _("Follow-up overdue")
+        ESCALATION = "escalation", _("Overdue follow-up escalated")
+        MISSED = "missed", _("Follow-up missed")
+        SILENCE = "silence", _("No access to the person within the plan's interval")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    dedup_key = models.CharField(max_length=200, unique=True)
+    # References only: never a name (e-mails leave the system).
+    subject = models.CharField(max_length=300)
+    body = models.TextField(max_length=5000)
+    send_email = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, max_length=2000)
+    failed = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True, failed=False),
+                name="notification_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedup_key
+
+
+class NotificationPreference(models.Model):
+    """Which alerts a user also receives by e-mail (in-app always)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="uniq_notification_preference")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} email={self.email}"

@@ -1,0 +1,38 @@
+"""Celery tasks: thin wrappers; the work is in sweep.py and delivery.py."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import delivery
+from .sweep import sweep
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 10,
+}
+
+
+@shared_task(name="monitoring.sweep", **RETRY)
+def sweep_task() -> dict:
+    report = sweep()
+    if report.notifications:
+        deliver_pending_task.delay()
+    return {"notifications": report.notifications, "missed": report.missed,
+            "by_kind": dict(report.by_kind)}
+
+
+@shared_task(name="monitoring.deliver_pending", **RETRY)
+def deliver_pending_task() -> int:
+    """Fan out one delivery task per pending notification: any worker may take each."""
+    ids = list(delivery.pending(delivery.timezone.now()).order_by("pk").values_list(
+        "pk", flat=True)[:5000])
+    for notification_id in ids:
+        deliver_task.delay(notification_id)
+    return len(ids)
+
+
+@shared_task(name="monitoring.deliver", **RETRY)
+def deliver_task(notification_id: int) -> str:
+    return delivery.deliver(notification_id)

@@ -1,0 +1,383 @@
+"""The operators' commands: create organisations and members, load the demo, verify the log."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import ManagementUtility, call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from cases import services
+from cases.audit import verify_chain
+from cases.management.commands import seed_demo
+from cases.models import (
+    Assurance,
+    AuditEvent,
+    Case,
+    CaseTransition,
+    Membership,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    SharingGroupMembership,
+    Subject,
+    SubjectNationality,
+)
+from cases.models.cases import TRANSITIONS
+from cases.models.sharing import TLP_CEILING, Distribution
+
+from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
+
+User = get_user_model()
+STRONG_PASSWORD = "a long and unusual passphrase 42"
+
+
+def run(*args, **options) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, int]:
+    """How many rows each table of case data, accounts and the log holds."""
+    models = [
+        Organisation, Membership, SharingGroup, SharingGroupMembership, Subject,
+        SubjectNationality, Case, CaseTransition, ProceedingEvent, Assurance, AuditEvent, User,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@contextlib.contextmanager
+def writable_audit_log():
+    """On PostgreSQL a trigger refuses UPDATE and DELETE on the log: lift it for a tamper test."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(
+                "ALTER TABLE cases_auditevent DISABLE TRIGGER cases_auditevent_append_only"
+            )
+        try:
+            yield cursor
+        finally:
+            if postgres:
+                cursor.execute(
+                    "ALTER TABLE cases_auditevent ENABLE TRIGGER cases_auditevent_append_only"
+                )
+
+
+# --- create_organisation -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_create_organisation_writes_it_through_the_service_and_the_log():
+    out = run(
+        "create_organisation", "ngo-es", "--name", "Vigía Extradiciones", "--kind", "ngo",
+        "--country", "es", "--operator", "alice",
+    )
+
+    organisation = Organisation.objects.get(slug="ngo-es")
+    assert (organisation.name, organisation.kind, organisation.country_id) == (
+        "Vigía Extradiciones", "ngo", "ES"
+    )
+    assert "ngo-es" in out
+    event = AuditEvent.objects.get(object_type="organisation", object_id=str(organisation.pk))
+    assert (event.action, event.actor_id, event.actor_username) == (
+        AuditEvent.Action.CREATE, None, "operator:alice"
+    )
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ngo-xx", "--kind", "charity", "--country", "FR"], "Unknown kind 'charity'"),
+        (["ngo-xx", "--kind", "ngo", "--country", "XX"], "Unknown country 'XX'"),
+        (["ngo-xx", "--kind", "ngo", "--country", "France"], "Unknown country 'France'"),
+        (["taken", "--kind", "ngo", "--country", "FR"], "slug 'taken' exists already"),
+        (["not a slug", "--kind", "ngo", "--country", "FR"], "not a valid slug"),
+    ],
+    ids=["kind", "country", "country-name", "duplicate-slug", "bad-slug"],
+)
+def test_create_organisation_refuses_bad_input_in_one_line_and_writes_nothing(args, message):
+    OrganisationFactory(slug="taken", name="Taken")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as raised:
+        run("create_organisation", *args, "--name", "Some organisation")
+
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert snapshot() == before
+
+
+# --- create_member ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ngo(db) -> Organisation:
+    return OrganisationFactory(slug="ngo-fr", name="NGO France", country=country("FR"))
+
+
+def test_create_member_creates_the_user_and_the_membership(ngo):
+    out = run(
+        "create_member", "alice", "--organisation", "ngo-fr", "--role", "caseworker",
+        "--password", STRONG_PASSWORD, "--email", "alice@example.org", "--operator", "root",
+    )
+
+    alice = User.objects.get(username="alice")
+    assert alice.check_password(STRONG_PASSWORD)
+    assert alice.email == "alice@example.org"
+    assert Membership.objects.get(user=alice).role == Membership.Role.CASEWORKER
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PERMISSION_CHANGE)
+    assert (event.organisation_id, event.actor_username) == (ngo.pk, "operator:root")
+    assert event.detail == {"user": "alice", "role": "caseworker", "change": "added"}
+    assert "Created user 'alice'" in out
+    assert verify_chain().ok
+
+
+def test_create_member_reads_the_password_from_the_environment(ngo, monkeypatch):
+    monkeypatch.setenv("EM_MEMBER_PASSWORD", STRONG_PASSWORD)
+
+    run("create_member", "bob", "--organisation", "ngo-fr", "--role", "auditor")
+
+    assert User.objects.get(username="bob").check_password(STRONG_PASSWORD)
+
+
+def test_an_existing_user_keeps_its_password_unless_one_is_given(ngo, monkeypatch):
+    monkeypatch.delenv("EM_MEMBER_PASSWORD", raising=False)
+    carol = UserFactory(username="carol", password="the original passphrase 7")
+    other = OrganisationFactory(slug="ministry-de", country=country("DE"))
+
+    run("create_member", "carol", "--organisation", "ngo-fr", "--role", "liaison")
+    carol.refresh_from_db()
+    assert carol.check_password("the original passphrase 7")
+
+    run("create_member", "carol", "--organisation", "ministry-de", "--role", "auditor",
+        "--password", STRONG_PASSWORD)
+    carol.refresh_from_db()
+    assert carol.check_password(STRONG_PASSWORD)
+    assert set(carol.memberships.values_list("organisation__slug", "role")) == {
+        ("ngo-fr", "liaison"), (other.slug, "auditor")
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--organisation", "nowhere", "--role", "caseworker"], "Unknown organisation 'nowhere'"),
+        (["--organisation", "ngo-fr", "--role", "boss"], "Unknown role 'boss'"),
+        (["--organisation", "ngo-fr", "--role", "caseworker", "--password", "123"],
+         "Password refused"),
+        (["--organisation", "ngo-fr", "--role", "caseworker", "--password", "password"],
+         "Password refused"),
+        (["--organisation", "ngo-fr", "--role", "caseworker"], "give a password"),
+        (["--organisation", "ngo-fr", "--role", "caseworker", "--password", STRONG_PASSWORD,
+          "--email", "not-an-address"], "not a valid e-mail address"),
+    ],
+    ids=["organisation", "role", "short-password", "common-password", "no-password", "email"],
+)
+def test_create_member_refuses_bad_input_and_writes_nothing(ngo, monkeypatch, args, message):
+    monkeypatch.delenv("EM_MEMBER_PASSWORD", raising=False)
+    before = snapshot()
+
+    with pytest.raises(CommandError) as raised:
+        run("create_member", "dave", *args)
+
+    assert message in str(raised.value)
+    assert snapshot() == before
+
+
+def test_create_member_refuses_an_existing_membership(ngo):
+    erin = UserFactory(username="erin", password="the original passphrase 7")
+    MembershipFactory(user=erin, organisation=ngo, role=Membership.Role.AUDITOR)
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="already a member"):
+        run("create_member", "erin", "--organisation", "ngo-fr", "--role", "org_admin",
+            "--password", STRONG_PASSWORD)
+
+    assert snapshot() == before
+    erin.refresh_from_db()
+    assert erin.check_password("the original passphrase 7")
+    assert Membership.objects.get(user=erin).role == Membership.Role.AUDITOR
+
+
+# --- verify_audit_chain ----------------------------------------------------------------------
+
+
+def _some_history(ngo) -> None:
+    operator = services.Operator("test")
+    for name in ("frank", "grace", "heidi"):
+        user = UserFactory(username=name)
+        services.membership_create(
+            actor=operator, organisation=ngo, user=user, role=Membership.Role.CASEWORKER
+        )
+
+
+def test_verify_audit_chain_reports_an_intact_chain(ngo):
+    _some_history(ngo)
+
+    out = run("verify_audit_chain")
+
+    assert out.strip() == f"audit chain intact: {AuditEvent.objects.count()} events"
+    assert AuditEvent.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_verify_audit_chain_on_an_empty_log():
+    assert run("verify_audit_chain").strip() == "audit chain intact: 0 events"
+
+
+def test_verify_audit_chain_names_the_first_changed_event(ngo):
+    _some_history(ngo)
+    with writable_audit_log() as cursor:
+        cursor.execute(
+            "UPDATE cases_auditevent SET detail = %s WHERE seq = %s",
+            ['{"user": "frank", "role": "org_admin", "change": "added"}', 2],
+        )
+
+    with pytest.raises(CommandError) as raised:
+        run("verify_audit_chain")
+
+    assert "#2" in str(raised.value)
+    assert "does not match its hash" in str(raised.value)
+
+
+def test_verify_audit_chain_notices_a_removed_event(ngo):
+    _some_history(ngo)
+    with writable_audit_log() as cursor:
+        cursor.execute("DELETE FROM cases_auditevent WHERE seq = %s", [2])
+
+    with pytest.raises(CommandError, match="#2"):
+        run("verify_audit_chain")
+
+
+def test_verify_audit_chain_exits_non_zero_with_the_broken_link_on_stderr(ngo, capsys):
+    _some_history(ngo)
+    with writable_audit_log() as cursor:
+        cursor.execute("UPDATE cases_auditevent SET actor_username = 'mallory' WHERE seq = 3")
+
+    with pytest.raises(SystemExit) as exited:
+        ManagementUtility(["manage.py", "verify_audit_chain"]).execute()
+
+    assert exited.value.code != 0
+    captured = capsys.readouterr()
+    assert "#3" in captured.err
+    assert "intact" not in captured.out
+
+
+# --- seed_demo -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(db) -> str:
+    return run("seed_demo")
+
+
+def test_seed_demo_runs_twice_without_duplicating_anything(demo):
+    first = snapshot()
+
+    again = run("seed_demo")
+
+    assert "already loaded" in again
+    assert snapshot() == first
+    assert verify_chain().ok
+    assert run("verify_audit_chain").startswith(
+        f"audit chain intact: {first['AuditEvent']} events"
+    )
+
+
+def test_seed_demo_loads_organisations_in_four_states_and_an_audit_body(demo):
+    organisations = Organisation.objects.filter(slug__in=seed_demo.DEMO_SLUGS)
+    assert {o.country_id for o in organisations} >= {"FR", "DE", "BE", "IT"}
+    assert Organisation.Kind.AUDIT_BODY in {o.kind for o in organisations}
+    assert organisations.filter(country="FR", kind=Organisation.Kind.MINISTRY).exists()
+    assert organisations.filter(country="DE", kind=Organisation.Kind.MINISTRY).exists()
+
+
+def test_seed_demo_accounts_share_one_password_and_cover_every_role(demo):
+    for slug in ("ngo-fr", "ministry-de"):
+        roles = set(Membership.objects.filter(organisation__slug=slug).values_list("role",
+                                                                                   flat=True))
+        assert roles == set(Membership.Role.values), slug
+    assert Membership.objects.filter(
+        organisation__kind=Organisation.Kind.AUDIT_BODY, role=Membership.Role.AUDITOR
+    ).exists()
+    for name in seed_demo.DEMO_USERNAMES:
+        assert User.objects.get(username=name).check_password(seed_demo.DEMO_PASSWORD), name
+        assert name in demo
+    staff = User.objects.get(username="staff")
+    assert staff.is_superuser and staff.check_password(seed_demo.DEMO_PASSWORD)
+    assert not staff.memberships.exists()
+
+
+def test_seed_demo_cases_span_statuses_distributions_and_labels(demo):
+    cases = Case.objects.all()
+    assert cases.count() >= 12
+    statuses = set(cases.values_list("status", flat=True))
+    assert statuses >= {
+        Case.Status.JUDICIAL_PHASE, Case.Status.ASSURANCES_ASSESSED,
+        Case.Status.EXECUTIVE_DECISION, Case.Status.SURRENDERED,
+        Case.Status.MONITORING_ACTIVE, Case.Status.REFUSED,
+    }
+    assert set(cases.values_list("distribution", flat=True)) == set(Distribution.values)
+    for case in cases:
+        assert case.distribution in TLP_CEILING[case.tlp], case.reference
+        # Each status was reached along the workflow, on dates that never go back.
+        steps = list(case.transitions.order_by("date", "recorded_at"))
+        assert [t.to_status for t in steps][-1:] in ([case.status], [])
+        for step in steps:
+            assert step.to_status in TRANSITIONS[step.from_status]
+        dates = [t.date for t in steps]
+        assert dates == sorted(dates)
+    assert Assurance.objects.filter(type=Assurance.Type.NO_DEATH_PENALTY).exclude(
+        death_penalty_scope=""
+    ).exists()
+    assert max(case.assurances.count() for case in cases) >= 4
+    assert cases.filter(legal_instrument__title__contains="France and China").exists()
+
+
+def test_seed_demo_records_the_petruhhin_consultation_of_the_german_national(demo):
+    case = Case.objects.get(
+        requested_state="FR",
+        interpol_notice=Case.InterpolNotice.RED,
+        subject__nationalities__country="DE",
+    )
+    assert set(case.subject.nationalities.values_list("country", flat=True)) == {"DE", "CN"}
+    assert case.status == Case.Status.JUDICIAL_PHASE
+    consultation = case.proceedings.get(kind=ProceedingEvent.Kind.NATIONALITY_CONSULTATION)
+    assert consultation.consulted_state_id == "DE"
+    assert [t.to_status for t in case.transitions.order_by("date")] == [
+        Case.Status.NATIONALITY_CONSULTATION, Case.Status.JUDICIAL_PHASE
+    ]
+
+
+def test_seed_demo_writes_through_the_services_as_the_caseworkers(demo):
+    caseworkers = set(
+        Membership.objects.filter(role=Membership.Role.CASEWORKER).values_list("user_id",
+                                                                                 flat=True)
+    )
+    for model, object_type in ((Case, "case"), (Subject, "subject"),
+                               (Assurance, "assurance"), (ProceedingEvent, "proceedingevent")):
+        for obj in model.objects.all():
+            assert obj.created_by_id in caseworkers
+            assert AuditEvent.objects.filter(
+                action=AuditEvent.Action.CREATE, object_type=object_type, object_id=str(obj.pk)
+            ).exists(), obj
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.TRANSITION).count() == (
+        CaseTransition.objects.count()
+    )
+
+
+def test_seed_demo_refuses_a_database_holding_part_of_it(world):
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="ngo-fr"):
+        run("seed_demo")
+
+    assert snapshot() == before
