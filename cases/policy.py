@@ -53,6 +53,10 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SHARING_GROUPS = "manage_sharing_groups"
     VIEW_AUDIT = "view_audit"
+    # Pass a record shared with the organisation on (where its label allows).
+    SHARE = "share"
+    # Comment on a record shared with the organisation.
+    COMMENT = "comment"
 
 
 class Resource(StrEnum):
@@ -123,10 +127,10 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
         Role.ORG_ADMIN: frozenset({A.VIEW, A.VIEW_AUDIT}),
     },
     Resource.MONITORING: {
-        Role.CASEWORKER: _EDIT,
-        Role.LIAISON: _READ,
+        Role.CASEWORKER: _EDIT | {A.COMMENT},
+        Role.LIAISON: _READ | {A.SHARE, A.COMMENT},
         Role.AUDITOR: _READ,
-        Role.ORG_ADMIN: _EDIT,
+        Role.ORG_ADMIN: _EDIT | {A.SHARE, A.COMMENT},
     },
 }
 
@@ -231,6 +235,29 @@ def _case_condition(user, prefix: str = "") -> Q:
     return own | group | network
 
 
+def groups_of(user) -> QuerySet:
+    """The sharing groups the user's organisations belong to (a subquery)."""
+    return SharingGroupMembership.objects.filter(
+        organisation_id__in=_my_organisations(user)
+    ).values("group_id")
+
+
+def shared_with(user, prefix: str = "") -> Q:
+    """Rows whose own distribution and label reach the user from outside their owner."""
+    p = prefix
+    return Q(
+        **{
+            f"{p}distribution": Distribution.SHARING_GROUP,
+            f"{p}sharing_group_id__in": groups_of(user),
+            f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN, TLP.AMBER),
+        }
+    ) | Q(**{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)})
+
+
+def my_organisations(user) -> QuerySet:
+    return _my_organisations(user)
+
+
 def visible_case_ids(user) -> QuerySet:
     return Case.objects.filter(_case_condition(user)).values("pk")
 
@@ -272,6 +299,23 @@ def restrict(qs: QuerySet, user) -> QuerySet:
     if resource in (Resource.REFERENCE, Resource.ORGANISATION):
         return qs
     raise LookupError(f"{model.__name__} has no visibility rule")
+
+
+# What counts in aggregates beyond what a user may see (records marked aggregate_only).
+_AGGREGATE_SCOPES: dict[type, Callable[[QuerySet, object], QuerySet]] = {}
+
+
+def register_aggregate_scope(model: type, scope: Callable[[QuerySet, object], QuerySet]) -> None:
+    _AGGREGATE_SCOPES[model] = scope
+
+
+def for_aggregates(qs: QuerySet, user) -> QuerySet:
+    """`qs` narrowed to the rows that count in `user`'s aggregates: what it may see, plus what
+    owners shared as aggregates only. Never used to show a row, only to count."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    scope = _AGGREGATE_SCOPES.get(qs.model)
+    return scope(qs, user) if scope else restrict(qs, user)
 
 
 def visible(user, model: type) -> QuerySet:

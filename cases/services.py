@@ -36,7 +36,7 @@ from .models import (
     SubjectNationality,
 )
 from .models.cases import TRANSITIONS, CaseStatus
-from .models.sharing import DISTRIBUTION_WIDTH, TLP, TLP_CEILING, TLP_OPENNESS, Distribution
+from .models.sharing import TLP, TLP_CEILING, Distribution, opens_further
 from .policy import Action, Resource
 from .selectors import nationality_consultation
 from .signals import case_transitioned, proceeding_recorded
@@ -295,6 +295,31 @@ def sharing_group_update(
     return group
 
 
+def sharing_group_leave(*, actor, group: SharingGroup, organisation: Organisation | None = None):
+    """A member organisation leaves a group it does not own."""
+    org = policy.acting_organisation(
+        actor, Resource.SHARING_GROUP, organisation, Action.MANAGE_SHARING_GROUPS
+    )
+    if org.pk == group.owner_id:
+        raise ValidationError({"organisation": _("The owner keeps its group; delete it instead.")})
+    if not group.memberships.filter(organisation=org).exists():
+        raise ValidationError({"organisation": _("Your organisation is not a member.")})
+    if Case.objects.filter(sharing_group=group, owner=org).exists():
+        raise ValidationError(
+            {"organisation": _("Your organisation shares cases through this group: share them "
+                               "otherwise first.")}
+        )
+    with transaction.atomic():
+        group.memberships.filter(organisation=org).delete()
+        audit.record_many(
+            [
+                audit.Entry(actor, AuditAction.WITHDRAW, group, organisation_id=org_id,
+                            detail={"left": org.slug})
+                for org_id in dict.fromkeys((org.pk, group.owner_id))
+            ]
+        )
+
+
 def sharing_group_delete(*, actor, group: SharingGroup) -> None:
     policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
     if Case.objects.filter(sharing_group=group).exists():
@@ -402,7 +427,7 @@ def _next_case_reference(owner: Organisation) -> str:
     return f"{prefix}-{year}-{sequence.last:04d}"
 
 
-def _validate_sharing(errors: dict, owner_id: int, values: dict) -> None:
+def validate_sharing(errors: dict, owner_id: int, values: dict) -> None:
     distribution, tlp, group = values["distribution"], values["tlp"], values["sharing_group"]
     if distribution not in TLP_CEILING[tlp]:
         allowed = ", ".join(TLP_CEILING[tlp])
@@ -446,7 +471,7 @@ def _validate_case(owner_id: int, values: dict) -> None:
         errors["surrender_date"] = _("The surrender cannot come before the decision.")
     if values["interpol_notice"] == Case.InterpolNotice.NONE and values["interpol_reference"]:
         errors["interpol_reference"] = _("A reference needs a notice type.")
-    _validate_sharing(errors, owner_id, values)
+    validate_sharing(errors, owner_id, values)
     _raise(errors)
 
 
@@ -497,11 +522,13 @@ def case_create(
     named = list(named_recipients)
     _validate_named_recipients(owner.pk, named)
     with transaction.atomic():
+        shared = values["distribution"] in (Distribution.SHARING_GROUP, Distribution.NETWORK)
         case = Case.objects.create(
             owner=owner,
             reference=_next_case_reference(owner),
             status=status,
             created_by=actor,
+            shared_at=timezone.now() if shared else None,
             **values,
         )
         Offence.objects.bulk_create([Offence(case=case, **offence) for offence in offences])
@@ -509,7 +536,7 @@ def case_create(
             named.append(actor)
         case.named_recipients.set(named)
         entries = [audit.Entry(actor, AuditAction.CREATE, case, changed_fields=list(fields))]
-        if values["distribution"] in (Distribution.SHARING_GROUP, Distribution.NETWORK):
+        if shared:
             entries.append(audit.Entry(actor, AuditAction.SHARE, case, detail=_sharing(case)))
         audit.record_many(entries)
     return case
@@ -558,17 +585,9 @@ def case_update(
         after = _sharing(case)
         entries = [audit.Entry(actor, AuditAction.UPDATE, case, changed_fields=changed)]
         if before != after:
-            width = DISTRIBUTION_WIDTH[after["distribution"]]
-            was = DISTRIBUTION_WIDTH[before["distribution"]]
-            # Narrowing (network to a group, a label made stricter) is a withdrawal; moving
-            # to another group, or a label that lets the record travel further, re-shares it.
-            wider = width > was or (
-                width == was
-                and (
-                    after["sharing_group"] != before["sharing_group"]
-                    or TLP_OPENNESS[after["tlp"]] > TLP_OPENNESS[before["tlp"]]
-                )
-            )
+            wider = opens_further(before, after)
+            if wider:
+                Case.objects.filter(pk=case.pk).update(shared_at=timezone.now())
             entries.append(
                 audit.Entry(
                     actor,

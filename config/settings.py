@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Below the notification lease, so a hung mail server cannot outlast a deliverer's claim.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="monitor@localhost")
 
 LOGGING = {

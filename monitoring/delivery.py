@@ -18,6 +18,8 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone
 
+from cases.models import Case
+
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,12 @@ def pending(now: datetime.datetime):
 
 
 def claim(notification_id: int, now: datetime.datetime) -> bool:
+    # The lease runs from the moment of the claim: a long batch passes its start as `now`,
+    # and a lease counted from there could be over before the message is even sent.
     return bool(
-        pending(now).filter(pk=notification_id).update(lease_until=now + LEASE)
+        pending(now).filter(pk=notification_id).update(
+            lease_until=max(now, timezone.now()) + LEASE
+        )
     )
 
 
@@ -67,6 +73,16 @@ def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
         return "skipped"
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     attempts = notification.attempts + 1
+    if not Case.objects.visible_to(notification.recipient).filter(
+        pk=notification.case_id
+    ).exists():
+        # The recipient left the organisation or the case was narrowed since the alert was
+        # written: it is not sent.
+        Notification.objects.filter(pk=notification_id).update(
+            attempts=attempts, failed=True, lease_until=None,
+            last_error="The recipient can no longer see this case.",
+        )
+        return "withheld"
     try:
         if notification.send_email and notification.recipient.email:
             _message(notification).send(fail_silently=False)
@@ -88,7 +104,7 @@ def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
 
 def deliver_pending(now: datetime.datetime | None = None, limit: int = 1000) -> dict[str, int]:
     now = now or timezone.now()
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "withheld": 0}
     ids = list(pending(now).order_by("pk").values_list("pk", flat=True)[:limit])
     for notification_id in ids:
         counts[deliver(notification_id, now)] += 1

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Assurance, Case, Organisation, ProceedingEvent
+from cases.models import Assurance, Case, Organisation, ProceedingEvent, SharingGroup
+from cases.models.sharing import TLP, Distribution
 from cases.querysets import RestrictedQuerySet
 
 from .cadence import CustodyPhase, Profile
@@ -242,6 +243,18 @@ class Finding(models.Model):
     )
     evidence_summary = models.TextField(blank=True, max_length=20000)
     is_open = models.BooleanField(default=True)
+    # Sharing (DESIGN.md §4): like its case, never wider than it unless aggregate_only. A new
+    # finding takes its case's distribution, group and label.
+    distribution = models.CharField(
+        max_length=20, choices=Distribution.choices, default=Distribution.ORGANISATION
+    )
+    sharing_group = models.ForeignKey(
+        SharingGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    tlp = models.CharField(_("TLP label"), max_length=20, choices=TLP.choices, default=TLP.AMBER)
+    # Whether recipients see `evidence_summary`: free text stays with the owner unless marked.
+    summary_shareable = models.BooleanField(default=False)
+    shared_at = models.DateTimeField(null=True, blank=True, db_index=True)
     observed_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -253,8 +266,21 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["-observed_at"]
-        indexes = [models.Index(fields=["case", "assurance", "is_open"])]
+        indexes = [
+            models.Index(fields=["case", "assurance", "is_open"]),
+            models.Index(fields=["distribution", "sharing_group"]),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(distribution=Distribution.SHARING_GROUP, sharing_group__isnull=False)
+                    | (
+                        ~models.Q(distribution=Distribution.SHARING_GROUP)
+                        & models.Q(sharing_group__isnull=True)
+                    )
+                ),
+                name="finding_sharing_group_iff_distribution",
+            ),
             models.UniqueConstraint(
                 fields=["report", "assurance"], name="one_finding_per_assurance_per_report"
             ),
@@ -267,6 +293,72 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.case})"
+
+
+class FindingShare(models.Model):
+    """A recipient passing a finding on, where its label allows (GREEN, CLEAR). It never opens
+    the case: only those who see the case see the finding through it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="reshares")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    distribution = models.CharField(
+        max_length=20,
+        choices=[(Distribution.SHARING_GROUP, Distribution.SHARING_GROUP.label),
+                 (Distribution.NETWORK, Distribution.NETWORK.label)],
+    )
+    sharing_group = models.ForeignKey(
+        SharingGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(distribution=Distribution.SHARING_GROUP, sharing_group__isnull=False)
+                    | models.Q(distribution=Distribution.NETWORK, sharing_group__isnull=True)
+                ),
+                name="reshare_group_iff_distribution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} passed on by {self.organisation}"
+
+    @property
+    def case(self):
+        return self.finding.case
+
+
+class FindingComment(models.Model):
+    """A recipient's (or the owner's) comment on a finding: seen by all who see the finding."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="comments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=10000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"comment on {self.finding_id} by {self.organisation}"
+
+    @property
+    def case(self):
+        return self.finding.case
 
 
 # How bad an outcome is, for "a case's compliance is its worst open finding". An assurance

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cases.models import Case
+from django.db.models import Q
+
+from cases.models import Case, SharingGroupMembership
+from cases.models.sharing import Distribution
 
 from .models import OUTCOME_RANK, UNVERIFIED, Finding, FollowUp, MonitoringPlan
 
@@ -14,10 +17,15 @@ def worst(outcomes) -> str:
     return max(outcomes, key=OUTCOME_RANK.__getitem__, default=UNVERIFIED)
 
 
-def case_compliance(case: Case) -> dict:
+def case_compliance(case: Case, user=None) -> dict:
     """Per assurance: latest outcome, worst open finding, checks done; for the case: its worst
-    open finding, last access granted, next check due."""
-    findings = list(Finding.objects.filter(case=case).order_by("observed_at", "created_at"))
+    open finding, last access granted, next check due. With `user`, only the findings and
+    reports that user may see count: a finding kept from them shows through no verdict."""
+    findings = Finding.objects.filter(case=case)
+    reports = case.check_reports.all()
+    if user is not None:
+        findings, reports = findings.visible_to(user), reports.visible_to(user)
+    findings = list(findings.order_by("observed_at", "created_at"))
     by_assurance: dict = defaultdict(list)
     for finding in findings:
         by_assurance[finding.assurance_id].append(finding)
@@ -45,9 +53,122 @@ def case_compliance(case: Case) -> dict:
         "reference": case.reference,
         "compliance": worst([r["worst_open_finding"] for r in rows] + unattached),
         "assurances": rows,
-        "checks_done": case.check_reports.count(),
+        "checks_done": reports.count(),
         "lapses": sum(1 for f in findings if f.outcome == Finding.Outcome.MONITORING_LAPSED),
         "last_access_granted_at": plan.last_access_at if plan else None,
         "next_due_at": next_due.due_at if next_due else None,
         "next_follow_up": next_due.pk if next_due else None,
     }
+
+
+def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
+    """What was newly shared with the user's organisations: cases, findings and findings passed
+    on by recipients, newest first. Each through the same restricted querysets as the lists."""
+    from cases import policy
+
+    from .models import FindingShare
+
+    items = []
+    cases = (
+        policy.restrict(Case.objects.all(), user)
+        .exclude(owner_id__in=organisation_ids)
+        .filter(shared_at__gte=since)
+        .select_related("owner")
+    )
+    for case in cases:
+        items.append({"kind": "case", "id": case.pk, "reference": case.reference,
+                      "case": case.pk, "shared_at": case.shared_at,
+                      "shared_by": case.owner.slug, "tlp": case.tlp})
+    findings = (
+        policy.restrict(Finding.objects.all(), user)
+        .exclude(case__owner_id__in=organisation_ids)
+        # Shared by its owner with the caller (a finding passed on is listed as such below).
+        .filter(policy.shared_with(user), shared_at__gte=since)
+        .select_related("case__owner")
+    )
+    for finding in findings:
+        items.append({"kind": "finding", "id": finding.pk, "reference": finding.case.reference,
+                      "case": finding.case_id, "shared_at": finding.shared_at,
+                      "shared_by": finding.case.owner.slug, "tlp": finding.tlp})
+    reshares = (
+        policy.restrict(FindingShare.objects.all(), user)
+        .exclude(organisation_id__in=organisation_ids)
+        .exclude(finding__case__owner_id__in=organisation_ids)
+        # Passed on to the caller's organisations, not merely to a group the caller sees from.
+        .filter(
+            Q(distribution=Distribution.NETWORK)
+            | Q(sharing_group_id__in=SharingGroupMembership.objects.filter(
+                organisation_id__in=organisation_ids).values("group_id")),
+            created_at__gte=since, withdrawn_at__isnull=True,
+        )
+        .select_related("organisation", "finding__case")
+    )
+    for share in reshares:
+        items.append({"kind": "reshared_finding", "id": share.finding_id,
+                      "reference": share.finding.case.reference, "case": share.finding.case_id,
+                      "shared_at": share.created_at, "shared_by": share.organisation.slug,
+                      "tlp": share.finding.tlp})
+    items.sort(key=lambda item: item["shared_at"], reverse=True)
+    return items
+
+
+DECISION_STATUSES = (
+    Case.Status.ASSURANCES_REQUESTED,
+    Case.Status.ASSURANCES_ASSESSED,
+    Case.Status.EXECUTIVE_DECISION,
+)
+AFTER_SURRENDER = (
+    Case.Status.SURRENDERED,
+    Case.Status.MONITORING_ACTIVE,
+    Case.Status.MONITORING_CLOSED,
+)
+WARNING_OUTCOMES = (Finding.Outcome.BREACH, Finding.Outcome.ACCESS_DENIED)
+
+
+def earlier_surrenders(user, case: Case) -> list[dict]:
+    """Earlier surrenders to the same state whose monitoring is open, unverified, or has an open
+    breach or access refusal: those the user may see by reference, the others (counted in
+    aggregates only) without anything that points to them."""
+    from cases import policy
+
+    from .record import counted_findings
+
+    visible = set(policy.visible_case_ids(user).values_list("pk", flat=True).filter(
+        requesting_state_id=case.requesting_state_id, status__in=AFTER_SURRENDER))
+    counted = counted_findings(user).filter(case__requesting_state_id=case.requesting_state_id)
+    aggregate_cases = set(
+        counted.exclude(case_id__in=visible).values_list("case_id", flat=True)
+    )
+    candidates = (
+        Case.objects.filter(pk__in=visible | aggregate_cases, status__in=AFTER_SURRENDER)
+        .exclude(pk=case.pk)
+        .select_related("owner")
+    )
+    by_case = defaultdict(list)
+    for finding in counted.filter(case_id__in=[c.pk for c in candidates]).values(
+        "case_id", "assurance_id", "outcome", "is_open"
+    ):
+        by_case[finding["case_id"]].append(finding)
+    out = []
+    for other in candidates:
+        rows = by_case.get(other.pk, [])
+        reasons = []
+        if other.status != Case.Status.MONITORING_CLOSED:
+            reasons.append("monitoring_open")
+        if not rows:
+            reasons.append("unverified")
+        open_outcomes = {r["outcome"] for r in rows if r["is_open"]}
+        reasons += [o for o in WARNING_OUTCOMES if o in open_outcomes]
+        if not reasons:
+            continue
+        shown = other.pk in visible
+        out.append(
+            {
+                "reference": other.reference if shown else None,
+                "case": other.pk if shown else None,
+                "surrendered_in": other.surrender_date.year if other.surrender_date else None,
+                "reasons": reasons,
+                "counted_in_aggregates_only": not shown,
+            }
+        )
+    return out

@@ -17,12 +17,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit, policy
+from cases import services as case_services
 from cases.exceptions import Conflict
 from cases.models import Assurance, Case, Membership, ProceedingEvent
+from cases.models.sharing import DISTRIBUTION_WIDTH, TLP, Distribution, opens_further
 from cases.policy import Action, Resource
 
 from . import cadence as cadences
@@ -36,6 +39,7 @@ from .models import (
 )
 
 AuditAction = audit.Action
+_OPEN = (Distribution.SHARING_GROUP, Distribution.NETWORK)
 Status = FollowUp.Status
 Kind = FollowUp.Kind
 DAY = datetime.timedelta(days=1)
@@ -205,7 +209,7 @@ def phase_change(
         plan.version += 1
         plan.save(update_fields=["custody_phase", "phase_since", "version", "updated_at"])
         FollowUp.objects.filter(plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN).update(
-            status=Status.CANCELLED, updated_at=on
+            status=Status.CANCELLED, updated_at=on, version=F("version") + 1
         )
         schedule_next(plan, on)
         audit.record(actor, AuditAction.UPDATE, plan, changed_fields=["custody_phase"],
@@ -220,7 +224,7 @@ def close_plan(*, actor, case: Case) -> None:
     with transaction.atomic():
         MonitoringPlan.objects.filter(pk=plan.pk).update(active=False, version=F("version") + 1)
         FollowUp.objects.filter(plan=plan, status__in=FollowUp.OPEN).update(
-            status=Status.CANCELLED, updated_at=timezone.now()
+            status=Status.CANCELLED, updated_at=timezone.now(), version=F("version") + 1
         )
         audit.record(actor, AuditAction.UPDATE, plan, changed_fields=["active"],
                      organisation_id=case.owner_id)
@@ -269,6 +273,10 @@ def follow_up_create(
     """An ad hoc check, beside the plan's cadence."""
     _require_monitoring(actor, case)
     _check_assignee(case, assignee)
+    if case.status == Case.Status.MONITORING_CLOSED:
+        raise ValidationError({"case": _("Monitoring of this case is closed.")})
+    if due_at < timezone.now():
+        raise ValidationError({"due_at": _("A new follow-up is due in the future.")})
     window_opens_at = window_opens_at or min(due_at, timezone.now())
     if window_opens_at > due_at:
         raise ValidationError({"window_opens_at": _("The window opens before the due date.")})
@@ -390,10 +398,14 @@ def report_submit(
         report = CheckReport.objects.create(
             follow_up=follow_up, case=case, created_by=actor, **fields
         )
+        # A new finding travels as far as its case, unless the owner narrows it.
+        inherited = {"distribution": case.distribution, "sharing_group": case.sharing_group,
+                     "tlp": case.tlp}
         rows = Finding.objects.bulk_create(
             [
                 Finding(case=case, report=report, follow_up=follow_up, observed_at=checked_at,
-                        created_by=actor, **item)
+                        created_by=actor, shared_at=timezone.now()
+                        if case.distribution in _OPEN else None, **{**inherited, **item})
                 for item in findings
             ]
         )
@@ -406,7 +418,10 @@ def report_submit(
                 MonitoringPlan.objects.filter(pk=plan.pk).update(
                     last_access_at=checked_at, silence_due_at=_silence_due(plan, checked_at)
                 )
-            if follow_up.kind in (Kind.FIRST_VISIT, Kind.CADENCE):
+            # A late report on a missed check finds the next one already scheduled by the sweep.
+            if follow_up.kind in (Kind.FIRST_VISIT, Kind.CADENCE) and not FollowUp.objects.filter(
+                plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN
+            ).exists():
                 schedule_next(plan, checked_at)
         audit.record_many(
             [audit.Entry(actor, AuditAction.CREATE, report, organisation_id=case.owner_id)]
@@ -451,6 +466,141 @@ def finding_update(*, actor, finding: Finding, version: int | None, **changes) -
     return finding
 
 
+def _finding_sharing_errors(case: Case, values: dict) -> dict:
+    """The label's ceiling, and never wider than the case (aggregate_only excepted)."""
+    errors: dict = {}
+    case_services.validate_sharing(errors, case.owner_id, values)
+    distribution = values["distribution"]
+    if errors or distribution == Distribution.AGGREGATE_ONLY:
+        return errors
+    if DISTRIBUTION_WIDTH[distribution] > DISTRIBUTION_WIDTH[case.distribution]:
+        errors["distribution"] = _(
+            "A finding is never shared wider than its case, which is '%(case)s'."
+        ) % {"case": case.distribution}
+    elif (
+        distribution == Distribution.SHARING_GROUP
+        and case.distribution == Distribution.SHARING_GROUP
+        and values["sharing_group"] != case.sharing_group
+    ):
+        errors["sharing_group"] = _("The case is shared with another group: this one is wider.")
+    return errors
+
+
+def finding_share(
+    *, actor, finding: Finding, version: int | None, distribution: str, tlp: str | None = None,
+    sharing_group=None, summary_shareable: bool | None = None,
+) -> Finding:
+    """The owner shares a finding, narrows it or withdraws it (distribution and label)."""
+    _require_monitoring(actor, finding.case, Action.CHANGE)
+    if version is None:
+        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    values = {"distribution": distribution, "sharing_group": sharing_group,
+              "tlp": tlp or finding.tlp}
+    errors = _finding_sharing_errors(finding.case, values)
+    if errors:
+        raise ValidationError(errors)
+    before = {"distribution": finding.distribution, "sharing_group": finding.sharing_group_id,
+              "tlp": finding.tlp}
+    after = {**values, "sharing_group": sharing_group.pk if sharing_group else None}
+    changes = dict(values)
+    if summary_shareable is not None:
+        changes["summary_shareable"] = summary_shareable
+    wider = opens_further(before, after)
+    if wider:
+        changes["shared_at"] = timezone.now()
+    with transaction.atomic():
+        updated = Finding.objects.filter(pk=finding.pk, version=version).update(
+            **changes, version=F("version") + 1
+        )
+        if not updated:
+            raise Conflict(Finding.objects.filter(pk=finding.pk).values_list(
+                "version", flat=True).first())
+        finding.refresh_from_db()
+        if before != after:
+            audit.record(actor, AuditAction.SHARE if wider else AuditAction.WITHDRAW, finding,
+                         detail={"from": before, "to": after})
+        else:
+            audit.record(actor, AuditAction.UPDATE, finding, changed_fields=sorted(changes))
+    return finding
+
+
+# How far a label lets a recipient pass a record on (TLP 2.0): AMBER and stricter stay with
+# the recipient's own organisation.
+RESHARE_ALLOWED = {TLP.CLEAR: (Distribution.SHARING_GROUP, Distribution.NETWORK),
+                   TLP.GREEN: (Distribution.SHARING_GROUP, Distribution.NETWORK)}
+
+
+def finding_reshare(
+    *, actor, finding: Finding, organisation=None, distribution: str, sharing_group=None
+):
+    """A recipient passes a finding on to its own sharing group or the network."""
+    from .models import FindingShare
+
+    policy.require(actor, Action.VIEW, finding)
+    org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.SHARE)
+    if org.pk == finding.case.owner_id:
+        raise ValidationError({"organisation": _("The owner shares by changing the "
+                                                 "finding's distribution.")})
+    if distribution not in RESHARE_ALLOWED.get(finding.tlp, ()):
+        raise PermissionDenied(
+            _("%(label)s does not let recipients pass this finding beyond their organisation.")
+            % {"label": TLP(finding.tlp).label}
+        )
+    if distribution == Distribution.SHARING_GROUP:
+        if sharing_group is None:
+            raise ValidationError({"sharing_group": _("Name the sharing group to pass it to.")})
+        if not sharing_group.memberships.filter(organisation=org).exists():
+            raise ValidationError({"sharing_group": _("Your organisation is not a member of "
+                                                      "this group.")})
+    elif sharing_group is not None:
+        raise ValidationError({"sharing_group": _("A sharing group goes only with "
+                                                  "'sharing_group'.")})
+    with transaction.atomic():
+        share = FindingShare.objects.create(
+            finding=finding, organisation=org, distribution=distribution,
+            sharing_group=sharing_group, created_by=actor,
+        )
+        audit.record(actor, AuditAction.SHARE, finding, organisation_id=org.pk,
+                     detail={"reshare": str(share.pk), "distribution": distribution,
+                             "sharing_group": sharing_group.pk if sharing_group else None})
+        audit.record(actor, AuditAction.SHARE, finding, detail={"reshared_by": org.slug})
+    return share
+
+
+def finding_reshare_withdraw(*, actor, share) -> None:
+    """The organisation that passed a finding on, or its owner, takes it back."""
+    roles = policy.roles(actor)
+    may = policy.has_right(actor, share.organisation_id, Resource.MONITORING, Action.SHARE) or (
+        policy.has_right(actor, share.finding.case.owner_id, Resource.MONITORING, Action.CHANGE)
+    )
+    if not roles or not may:
+        raise PermissionDenied(_("Only who passed it on, or the owner, withdraws it."))
+    with transaction.atomic():
+        withdrawn = type(share).objects.filter(pk=share.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        if withdrawn:
+            audit.record(actor, AuditAction.WITHDRAW, share.finding,
+                         organisation_id=share.organisation_id,
+                         detail={"reshare": str(share.pk)})
+            audit.record(actor, AuditAction.WITHDRAW, share.finding,
+                         detail={"reshare": str(share.pk)})
+
+
+def finding_comment_create(*, actor, finding: Finding, organisation=None, text: str):
+    """Recipients comment or propose; only the owner edits the finding itself."""
+    from .models import FindingComment
+
+    policy.require(actor, Action.VIEW, finding)
+    org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.COMMENT)
+    with transaction.atomic():
+        comment = FindingComment.objects.create(
+            finding=finding, organisation=org, author=actor, text=text
+        )
+        audit.record(actor, AuditAction.CREATE, comment, organisation_id=org.pk)
+    return comment
+
+
 def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
     """A missed follow-up is a lapse of monitoring: a finding against the monitoring side."""
     assurance = follow_up.case.assurances.filter(type=Assurance.Type.MONITORING_ACCESS).first()
@@ -465,6 +615,11 @@ def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
             "observed_at": now,
             "evidence_summary": _("No check was reported by %(date)s.") % {
                 "date": follow_up.missed_at.date().isoformat()},
+            # Like a finding of a report, a lapse travels as far as its case.
+            "distribution": follow_up.case.distribution,
+            "sharing_group_id": follow_up.case.sharing_group_id,
+            "tlp": follow_up.case.tlp,
+            "shared_at": now if follow_up.case.distribution in _OPEN else None,
         },
     )
     if created:
@@ -499,8 +654,8 @@ def evidence_upload(
     _require_monitoring(actor, report.case)
     limit = settings.EVIDENCE_MAX_BYTES
     if file.size is None or file.size > limit:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {
-            "mb": limit // (1024 * 1024)}})
+        raise ValidationError({"file": _("The file is larger than the limit of %(size)s.") % {
+            "size": filesizeformat(limit)}})
     if file.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
     file.seek(0)

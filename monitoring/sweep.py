@@ -52,10 +52,12 @@ class Recipients:
     def __init__(self, cases):
         org_ids = {case.owner_id for case in cases}
         self.by_role: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.members: set[tuple[int, int]] = set()
         for org_id, role, user_id in Membership.objects.filter(
             organisation_id__in=org_ids, user__is_active=True
         ).values_list("organisation_id", "role", "user_id"):
             self.by_role[(org_id, role)].append(user_id)
+            self.members.add((org_id, user_id))
         red = [case.pk for case in cases if case.tlp == TLP.RED]
         self.red_named: dict = defaultdict(set)
         if red:
@@ -66,14 +68,15 @@ class Recipients:
                 self.red_named[case_id].add(user_id)
 
     def _allowed(self, case, users) -> list[int]:
-        # A TLP:RED case reaches only its named people.
-        users = list(dict.fromkeys(u for u in users if u is not None))
+        # Only active members of the owner; a TLP:RED case reaches only its named people.
+        users = list(dict.fromkeys(u for u in users if (case.owner_id, u) in self.members))
         if case.tlp == TLP.RED:
             users = [u for u in users if u in self.red_named[case.pk]]
         return users
 
     def workers(self, case, assignee_id) -> list[int]:
-        if assignee_id is not None:
+        # An assignee who left the organisation is replaced by its caseworkers and admins.
+        if (case.owner_id, assignee_id) in self.members:
             return self._allowed(case, [assignee_id])
         return self._allowed(
             case,
@@ -138,6 +141,11 @@ def _write(rows: list[Notification], report: SweepReport) -> None:
             report.notifications += 1
 
 
+def _key(kind: str, follow_up: FollowUp) -> str:
+    """Once per follow-up, kind and due date: a rescheduled follow-up is reminded anew."""
+    return f"{kind}:{follow_up.pk}:{int(follow_up.due_at.timestamp())}"
+
+
 def _when(moment: datetime.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -181,7 +189,7 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
         def build(follow_up, recipients, kind=kind):
             return [
                 _notification(
-                    kind, user, follow_up.case, f"{kind}:{follow_up.pk}", follow_up,
+                    kind, user, follow_up.case, _key(kind, follow_up), follow_up,
                     due=_when(follow_up.due_at), opens=_when(follow_up.window_opens_at),
                 )
                 for user in recipients.workers(follow_up.case, follow_up.assignee_id)
@@ -194,7 +202,7 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
     def escalate(follow_up, recipients):
         return [
             _notification(
-                Kind.ESCALATION, user, follow_up.case, f"escalation:{follow_up.pk}",
+                Kind.ESCALATION, user, follow_up.case, _key(Kind.ESCALATION, follow_up),
                 follow_up, due=_when(follow_up.due_at),
             )
             for user in recipients.escalation(follow_up.case, follow_up.assignee_id)
@@ -228,7 +236,7 @@ def _missed(now, report: SweepReport) -> int:
                 services.record_lapse(follow_up, now)
                 recipients = Recipients([follow_up.case])
                 rows = [
-                    _notification(Kind.MISSED, user, follow_up.case, f"missed:{follow_up.pk}",
+                    _notification(Kind.MISSED, user, follow_up.case, _key(Kind.MISSED, follow_up),
                                   follow_up, due=_when(follow_up.due_at))
                     for user in recipients.escalation(follow_up.case, follow_up.assignee_id)
                 ]

@@ -30,6 +30,8 @@ PROCEEDING_EDITORS = frozenset({"caseworker", "liaison", "org_admin"})
 TRANSITIONERS = frozenset({"caseworker", "liaison", "org_admin"})
 IDENTIFIER_READERS = frozenset({"caseworker", "liaison", "org_admin"})
 ADMINS = frozenset({"org_admin"})
+COMMENTERS = frozenset({"caseworker", "liaison", "org_admin"})
+PASSERS_ON = frozenset({"liaison", "org_admin"})
 AUDIT_READERS = frozenset({"auditor", "org_admin"})
 
 # The label each distribution is tested with: the narrowest label its ceiling allows.
@@ -68,6 +70,9 @@ class Row:
     scope: str = "case"
     # Send the body as multipart (file uploads) rather than JSON.
     multipart: bool = False
+    # The roles of organisations that see the record (not only the owner's) that succeed:
+    # recipients comment, and pass on what the label allows.
+    recipients: frozenset[str] = frozenset()
     extra: dict = field(default_factory=dict)
 
 
@@ -178,6 +183,33 @@ def monitoring_rows() -> list[Row]:
         Row("evidence-list", "post", "/api/v1/evidence/", EDITORS, ok=201, hidden=400,
             multipart=True,
             body=lambda rec: {"report": str(rec.report.pk), "file": _pdf()}),
+        *sharing_rows(),
+    ]
+
+
+def sharing_rows() -> list[Row]:
+    """Findings shared across organisations: comments, re-shares, the owner's share, and the
+    aggregates."""
+    return [
+        Row("finding-comments", "get", "/api/v1/findings/{finding}/comments/", ALL),
+        Row("finding-comments", "post", "/api/v1/findings/{finding}/comments/", COMMENTERS,
+            ok=201, recipients=COMMENTERS, body=lambda rec: {"text": "Seen the same."}),
+        Row("finding-share-list", "get", "/api/v1/finding-shares/", ALL, hidden=200,
+            shows=lambda r, rec: str(rec.reshare.pk) in _ids(r)),
+        Row("finding-share-detail", "get", "/api/v1/finding-shares/{reshare}/", ALL),
+        Row("case-risk-brief", "get", "/api/v1/cases/{case}/risk-brief/", ALL, ok=400),
+        # Re-sharing: by a recipient's liaison or admin, where the label allows (GREEN here
+        # only on the network-shared case); the owner shares by distribution instead.
+        Row("finding-share-list", "post", "/api/v1/finding-shares/", PASSERS_ON, ok=201,
+            hidden=400, recipients=PASSERS_ON,
+            body=lambda rec: {"finding": str(rec.finding.pk), "distribution": "network"},
+            extra={"reshare": 1}),
+        Row("finding-share", "post", "/api/v1/findings/{finding}/share/", EDITORS,
+            body=lambda rec: {"distribution": rec.finding.distribution,
+                              "sharing_group": rec.finding.sharing_group_id,
+                              "version": rec.version("finding")}),
+        Row("finding-share-detail", "delete", "/api/v1/finding-shares/{reshare}/", EDITORS,
+            ok=204, recipients=PASSERS_ON, extra={"withdraw": 1}),
     ]
 
 
@@ -211,7 +243,7 @@ class Records:
         from django.utils import timezone
 
         from monitoring import services as monitoring
-        from monitoring.models import Notification
+        from monitoring.models import FindingShare, Notification
 
         actor = world.fr_caseworker
         self.monitored = CaseFactory(
@@ -240,6 +272,11 @@ class Records:
             recipient=actor, kind="due", case=self.monitored, follow_up=self.follow_up,
             dedup_key=f"matrix:{self.monitored.pk}", subject="s", body="b",
         )
+        # A partner's re-share, written as stored (the rules for making one are in the rows).
+        self.reshare = FindingShare.objects.create(
+            finding=self.finding, organisation=world.ministry_de, distribution="network",
+            created_by=world.de_liaison,
+        )
 
     def version(self, name: str) -> int:
         obj = getattr(self, name)
@@ -261,6 +298,7 @@ class Records:
             finding=self.finding.pk,
             evidence=self.evidence.pk,
             notification=self.notification.pk,
+            reshare=self.reshare.pk,
             case_ref=self.case.reference,
             full_name=self.subject.full_name.replace(" ", "+"),
         )
@@ -288,7 +326,7 @@ def shown(row: Row, org: str | None, role: str | None, visible: bool) -> bool:
     return visible and (row.allowed == ALL or (org == "fr" and role in row.allowed))
 
 
-def expected(row: Row, org: str | None, role: str | None, visible: bool):
+def expected(row: Row, org: str | None, role: str | None, visible: bool, distribution=None):
     """(status, shows) the row should give this caller."""
     if org is None:
         return 401, False
@@ -301,8 +339,17 @@ def expected(row: Row, org: str | None, role: str | None, visible: bool):
     if row.shows is not None:
         return 200, shown(row, org, role, visible)
     if row.method == "get":
-        return 200, None
-    may = org == "fr" and role in row.allowed
+        return row.ok, None
+    if "reshare" in row.extra:
+        if org == "fr":
+            return 400, None  # the owner shares by distribution, not by passing on
+        # Only a GREEN or CLEAR label lets a recipient pass a finding on.
+        return (201 if LABEL[distribution] in (TLP.GREEN, TLP.CLEAR) else 403), None
+    if "withdraw" in row.extra:
+        # The organisation that passed it on, or the owner's editors.
+        may = (org == "fr" and role in row.allowed) or (org == "de" and role in PASSERS_ON)
+        return (row.ok if may else 403), None
+    may = role in row.allowed and (org == "fr" or role in row.recipients)
     return (row.ok if may else 403), None
 
 
@@ -343,7 +390,7 @@ def test_case_records(world, org, role, distribution):
     _check(
         api_client(_user(world, org, role)),
         records,
-        [(row, *expected(row, org, role, sees(row, org, role, distribution)))
+        [(row, *expected(row, org, role, sees(row, org, role, distribution), distribution))
          for row in case_rows()],
     )
 
@@ -386,6 +433,11 @@ def org_rows() -> list[Row]:
             scope="create", body=lambda rec: {"organisation": "ngo-fr", "name": "New group"}),
         Row("membership-detail", "delete", "/api/v1/memberships/{membership}/", ADMINS,
             ok=204, scope="org"),
+        Row("inbox", "get", "/api/v1/inbox/", ALL, scope="any"),
+        Row("compliance-record", "get", "/api/v1/compliance/", ALL, scope="any"),
+        # The owner keeps its group; a member organisation's admin may leave it.
+        Row("sharing-group-leave", "post", "/api/v1/sharing-groups/{leave_group}/leave/",
+            ADMINS, ok=204, scope="group", body=lambda rec: {}, extra={"leave": 1}),
         Row("sharing-group-detail", "delete", "/api/v1/sharing-groups/{group}/", ADMINS,
             ok=204, scope="group"),
     ]
@@ -405,6 +457,9 @@ class OrgRecords:
         self.event = audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, self.membership)
         self.instrument = LegalInstrument.objects.first()
         self.newcomer = UserFactory(username="newcomer")
+        self.leave_group = SharingGroupFactory(
+            name="FR-DE to leave", owner=world.ngo_fr, members=[world.ministry_de]
+        )
 
     def version(self) -> int:
         self.membership.refresh_from_db()
@@ -420,6 +475,7 @@ class OrgRecords:
             group=self.group.pk,
             event=self.event.seq,
             instrument=self.instrument.pk,
+            leave_group=self.leave_group.pk,
         )
 
 
@@ -452,6 +508,11 @@ def expected_org(row: Row, org, role):
         return row.hidden, None
     if row.method == "get":
         return 200, None
+    if "leave" in row.extra:
+        # A member organisation's admin leaves; the owner keeps its group.
+        if role not in row.allowed:
+            return 403, None
+        return (400 if org == "fr" else row.ok), None
     return (row.ok if may else 403), None
 
 

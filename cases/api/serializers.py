@@ -357,3 +357,7 @@ class TokenRequestSerializer(StrictSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class LeaveGroupSerializer(StrictSerializer):
+    organisation = organisation_field(required=False)

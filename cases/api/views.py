@@ -141,6 +141,16 @@ class SharingGroupViewSet(CrudViewSet):
     def optimise(self, queryset):
         return queryset.select_related("owner").prefetch_related("members")
 
+    @extend_schema(request=s.LeaveGroupSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        """A member organisation (not the owner) leaves the group."""
+        group = self.get_object()
+        serializer = s.LeaveGroupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.sharing_group_leave(actor=request.user, group=group, **serializer.validated_data)
+        return Response(status=204)
+
 
 class SubjectViewSet(CrudViewSet):
     """Subjects. Identifying fields appear only inside the owner, and each display is audited."""

@@ -119,6 +119,8 @@ class Case(models.Model):
     )
     tlp = models.CharField(_("TLP label"), max_length=20, choices=TLP.choices, default=TLP.AMBER)
     # TLP:RED records stay with these named people of the owner.
+    # When the case was last opened to others (for recipients' inboxes).
+    shared_at = models.DateTimeField(null=True, blank=True, db_index=True)
     named_recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="red_cases"
     )

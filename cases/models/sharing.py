@@ -38,3 +38,20 @@ DISTRIBUTION_WIDTH = {
     Distribution.SHARING_GROUP: 1,
     Distribution.NETWORK: 2,
 }
+
+
+def opens_further(before: dict, after: dict) -> bool:
+    """Whether a change of {distribution, sharing_group, tlp} lets a record reach further.
+
+    Narrowing (network to a group, a stricter label) is a withdrawal; moving to another group,
+    or a label that lets the record travel further, is a share.
+    """
+    width = DISTRIBUTION_WIDTH[after["distribution"]]
+    was = DISTRIBUTION_WIDTH[before["distribution"]]
+    return width > was or (
+        width == was
+        and (
+            after["sharing_group"] != before["sharing_group"]
+            or TLP_OPENNESS[after["tlp"]] > TLP_OPENNESS[before["tlp"]]
+        )
+    )

@@ -5,17 +5,21 @@ from cases.api.base import (
     OwnerAwareSerializer,
     StrictModelSerializer,
     StrictSerializer,
+    VisibleRelatedField,
     uuid_ref,
     version_field,
 )
 from cases.api.serializers import ColleagueField
-from cases.models import Assurance, Case
+from cases.models import Assurance, Case, Country, Organisation, SharingGroup
+from cases.models.sharing import TLP, Distribution
 
 from ..cadence import CustodyPhase, Profile
 from ..models import (
     CheckReport,
     Evidence,
     Finding,
+    FindingComment,
+    FindingShare,
     FollowUp,
     MonitoringPlan,
     Notification,
@@ -100,19 +104,72 @@ class FindingInputSerializer(StrictSerializer):
 
 
 class FindingSerializer(OwnerAwareSerializer):
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    requesting_state = serializers.CharField(source="case.requesting_state_id", read_only=True)
+    assurance_type = serializers.CharField(source="assurance.type", read_only=True, default=None)
     version = version_field()
 
     class Meta:
         model = Finding
         fields = [
-            "id", "case", "assurance", "report", "follow_up", "outcome", "severity",
-            "confidence", "evidence_summary", "is_open", "observed_at", "created_at", "version",
+            "id", "case", "case_reference", "requesting_state", "assurance", "assurance_type",
+            "report", "follow_up", "outcome", "severity", "confidence", "evidence_summary",
+            "summary_shareable", "is_open", "distribution", "sharing_group", "tlp",
+            "shared_at", "observed_at", "created_at", "version",
         ]
         read_only_fields = [
             "id", "case", "assurance", "report", "follow_up", "outcome", "observed_at",
-            "created_at",
+            "created_at", "distribution", "sharing_group", "tlp", "summary_shareable",
+            "shared_at",
         ]
-        owner_only_fields = ["evidence_summary"]
+
+    def to_representation(self, finding):
+        data = super().to_representation(finding)
+        if not self.is_owner_member(finding) and not finding.summary_shareable:
+            data.pop("evidence_summary", None)
+        return data
+
+
+class FindingShareInputSerializer(StrictSerializer):
+    """The owner's choice of how far a finding travels."""
+
+    distribution = serializers.ChoiceField(choices=Distribution.choices)
+    sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
+    tlp = serializers.ChoiceField(choices=TLP.choices, required=False)
+    summary_shareable = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(min_value=1)
+
+
+class ReshareSerializer(StrictModelSerializer):
+    """A recipient passing a finding on."""
+
+    finding = uuid_ref(Finding)
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False
+    )
+    sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FindingShare
+        fields = [
+            "id", "finding", "organisation", "distribution", "sharing_group", "created_by",
+            "created_at", "withdrawn_at",
+        ]
+        read_only_fields = ["id", "created_at", "withdrawn_at"]
+        create_only_fields = ["finding", "organisation", "distribution", "sharing_group"]
+
+
+class FindingCommentSerializer(StrictModelSerializer):
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False
+    )
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FindingComment
+        fields = ["id", "organisation", "author", "text", "created_at"]
+        read_only_fields = ["id", "created_at"]
 
 
 REPORT_FIELDS = [
@@ -208,3 +265,61 @@ class ComplianceSerializer(serializers.Serializer):
     next_due_at = serializers.DateTimeField(allow_null=True)
     next_follow_up = serializers.UUIDField(allow_null=True)
 
+
+
+class RecordCellSerializer(serializers.Serializer):
+    requesting_state = serializers.CharField(required=False)
+    legal_instrument = serializers.IntegerField(required=False, allow_null=True)
+    assurance_type = serializers.CharField(required=False, allow_null=True)
+    year = serializers.IntegerField(required=False)
+    suppressed = serializers.BooleanField()
+    cases = serializers.CharField(help_text=_('A number, or "<3" for a small cell.'))
+    checks = serializers.IntegerField(required=False)
+    findings = serializers.IntegerField(required=False)
+    outcomes = serializers.DictField(child=serializers.IntegerField(), required=False)
+    access_refused_share = serializers.FloatField(required=False, allow_null=True)
+    unverifiable_share = serializers.FloatField(required=False, allow_null=True)
+    days_to_first_access_median = serializers.FloatField(required=False, allow_null=True)
+    days_to_first_access_p90 = serializers.FloatField(required=False, allow_null=True)
+    cases_without_access = serializers.IntegerField(required=False)
+    lapses = serializers.IntegerField(required=False)
+
+
+class RecordQuerySerializer(StrictSerializer):
+    group_by = serializers.MultipleChoiceField(
+        choices=["requesting_state", "legal_instrument", "assurance_type", "year"],
+        required=False,
+    )
+    requesting_state = serializers.PrimaryKeyRelatedField(
+        queryset=Country.objects.all(), required=False
+    )
+    legal_instrument = serializers.IntegerField(required=False, min_value=1, max_value=2**31)
+    assurance_type = serializers.ChoiceField(choices=Assurance.Type.choices, required=False)
+    observed_after = serializers.DateField(required=False)
+    observed_before = serializers.DateField(required=False)
+
+
+class EarlierSurrenderSerializer(serializers.Serializer):
+    reference = serializers.CharField(allow_null=True)
+    case = serializers.UUIDField(allow_null=True)
+    surrendered_in = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    counted_in_aggregates_only = serializers.BooleanField()
+
+
+class RiskBriefSerializer(serializers.Serializer):
+    case = serializers.UUIDField()
+    requesting_state = serializers.CharField()
+    record = RecordCellSerializer(many=True)
+    record_by_assurance_type = RecordCellSerializer(many=True)
+    earlier_surrenders = EarlierSurrenderSerializer(many=True)
+
+
+class InboxItemSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    case = serializers.UUIDField()
+    shared_at = serializers.DateTimeField()
+    shared_by = serializers.CharField()
+    tlp = serializers.CharField()

@@ -1,29 +1,37 @@
+import datetime
+
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import policy
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
-from cases.models import Case
+from cases.models import Case, Organisation
 
 from .. import filters, services
 from ..models import (
     CheckReport,
     Evidence,
     Finding,
+    FindingComment,
+    FindingShare,
     FollowUp,
     MonitoringPlan,
     Notification,
     NotificationPreference,
 )
-from ..selectors import case_compliance
+from ..record import GROUPINGS, compliance_record, record_filters
+from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders, inbox
 from . import serializers as s
 
 Resource = policy.Resource
@@ -104,8 +112,10 @@ class CheckReportViewSet(ReadViewSet):
     ordering_fields = ["checked_at", "created_at"]
 
     def optimise(self, queryset):
+        # Only the findings the caller may see travel inside a report.
         return queryset.select_related("case").prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.select_related("case"))
+            Prefetch("findings", queryset=Finding.objects.visible_to(self.request.user)
+                     .select_related("case", "assurance"))
         )
 
 
@@ -115,9 +125,65 @@ class FindingViewSet(ReadViewSet, UpdateWithService):
     filterset_class = filters.FindingFilter
     ordering = "-observed_at"
     ordering_fields = ["observed_at", "created_at"]
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     update_service = services.finding_update
     service_object_name = "finding"
+
+    def optimise(self, queryset):
+        return queryset.select_related("case", "assurance")
+
+    @extend_schema(request=s.FindingShareInputSerializer, responses=s.FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def share(self, request, pk=None):
+        """The owner sets how far the finding travels: share, narrow or withdraw."""
+        finding = self.get_object()
+        serializer = s.FindingShareInputSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.finding_share(actor=request.user, finding=finding, **serializer.validated_data)
+        return Response(self.get_serializer(self.reload(finding)).data)
+
+    @extend_schema(
+        methods=["GET"], responses=s.FindingCommentSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"], request=s.FindingCommentSerializer,
+        responses={201: s.FindingCommentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        """Comments of the owner and the recipients on this finding."""
+        finding = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            comments = FindingComment.objects.visible_to(request.user).filter(
+                finding=finding
+            ).select_related("organisation", "author")
+            return Response(s.FindingCommentSerializer(comments, many=True, context=context).data)
+        serializer = s.FindingCommentSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        comment = services.finding_comment_create(
+            actor=request.user, finding=finding, **serializer.validated_data
+        )
+        return Response(s.FindingCommentSerializer(comment, context=context).data, status=201)
+
+
+class FindingShareViewSet(ReadViewSet, CreateWithService):
+    """Findings passed on by recipients (where the label allows); DELETE withdraws one."""
+
+    model = FindingShare
+    serializer_class = s.ReshareSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    create_service = services.finding_reshare
+    create_action = policy.Action.SHARE
+
+    def optimise(self, queryset):
+        return queryset.select_related("finding__case", "organisation", "created_by")
+
+    def destroy(self, request, *args, **kwargs):
+        services.finding_reshare_withdraw(actor=request.user, share=self.get_object())
+        return Response(status=204)
 
 
 class EvidenceViewSet(ReadViewSet, CreateWithService):
@@ -204,4 +270,86 @@ class CaseComplianceView(APIView):
     @extend_schema(responses=s.ComplianceSerializer)
     def get(self, request, pk):
         case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
-        return Response(s.ComplianceSerializer(case_compliance(case)).data)
+        return Response(s.ComplianceSerializer(case_compliance(case, request.user)).data)
+
+
+class InboxView(APIView):
+    """What was newly shared with the caller's organisations, and by whom."""
+
+    resource = Resource.MONITORING
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME),
+                    OpenApiParameter("organisation", str)],
+        responses=s.InboxItemSerializer(many=True),
+    )
+    def get(self, request):
+        since_raw = request.query_params.get("since")
+        try:
+            since = parse_datetime(since_raw) if since_raw else None
+        except ValueError:  # well formed but no such moment, e.g. month 13
+            since = None
+        if since_raw and since is None:
+            raise ValidationError({"since": ["Use an ISO 8601 date and time."]})
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=datetime.UTC)
+        since = since or timezone.now() - datetime.timedelta(days=30)
+        organisations = list(policy.roles(request.user))
+        slug = request.query_params.get("organisation")
+        if slug:
+            organisations = [o for o in organisations
+                             if Organisation.objects.filter(pk=o, slug=slug).exists()]
+            if not organisations:
+                raise ValidationError({"organisation": ["You are not a member of it."]})
+        items = inbox(request.user, since=since, organisation_ids=organisations)
+        return Response(s.InboxItemSerializer(items[:500], many=True).data)
+
+
+class ComplianceRecordView(APIView):
+    """The compliance record: findings the caller may see plus those shared as aggregates,
+    grouped; cells of fewer than three cases show "<3"."""
+
+    resource = Resource.MONITORING
+
+    @extend_schema(
+        parameters=[s.RecordQuerySerializer], responses=s.RecordCellSerializer(many=True)
+    )
+    def get(self, request):
+        query = s.RecordQuerySerializer(data={
+            **{k: v for k, v in request.query_params.items() if k != "group_by"},
+            **({"group_by": request.query_params.getlist("group_by")}
+               if "group_by" in request.query_params else {}),
+        })
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return Response(compliance_record(
+            request.user,
+            group_by=tuple(sorted(data.get("group_by") or {"requesting_state"},
+                                  key=list(GROUPINGS).index)),
+            filters=record_filters(data),
+        ))
+
+
+class RiskBriefView(APIView):
+    """For a case awaiting a decision: the requesting state's record, and earlier surrenders to
+    it whose monitoring is open, unverified, or shows a breach or a refusal of access."""
+
+    resource = Resource.MONITORING
+
+    @extend_schema(responses=s.RiskBriefSerializer)
+    def get(self, request, pk):
+        case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+        if case.status not in DECISION_STATUSES:
+            raise ValidationError({"status": [
+                "A risk brief is for a case awaiting a decision on assurances or surrender: "
+                + ", ".join(DECISION_STATUSES)]})
+        state = {"case__requesting_state_id": case.requesting_state_id}
+        return Response({
+            "case": case.pk,
+            "requesting_state": case.requesting_state_id,
+            "record": compliance_record(request.user, group_by=("requesting_state",),
+                                        filters=state),
+            "record_by_assurance_type": compliance_record(
+                request.user, group_by=("requesting_state", "assurance_type"), filters=state),
+            "earlier_surrenders": earlier_surrenders(request.user, case),
+        })
