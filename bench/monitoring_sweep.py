@@ -205,8 +205,11 @@ class Seeder:
     def __init__(self, args, now: datetime.datetime):
         from monitoring import cadence
         from monitoring.services import _moments
+        from monitoring.sweep import _key
 
+        # The sweep's own rules for alert moments and deduplication keys.
         self._moments = _moments
+        self._key = _key
         self.args = args
         self.rng = random.Random(args.seed)  # noqa: S311 - test data, not secrets
         self.now = now
@@ -449,7 +452,7 @@ class Seeder:
                     if fu.alert_stage >= stage and (fu.status != "completed" or stage == 2):
                         rows.notifications.append(Notification(
                             recipient_id=fu.assignee_id, kind=kind, case=case, follow_up=fu,
-                            dedup_key=f"{kind}:{fu.pk}:{fu.assignee_id}",
+                            dedup_key=f"{self._key(kind, fu)}:{fu.assignee_id}",
                             subject=f"[Extradition Monitor] {kind}: {case.reference}",
                             body=f"A follow-up on case {case.reference} ({kind}).",
                             sent_at=min(fu.due_soon_at + stage * DAY, self.last_sweep),
@@ -503,6 +506,13 @@ class Seeder:
 
 
 # --- reporting -------------------------------------------------------------------------------
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def machine_facts() -> list[tuple[str, str]]:
@@ -593,6 +603,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     started = time.perf_counter()
+    load_at_start = load_average()
     name = recreate_database(url)
     setup_django(url)
 
@@ -652,11 +663,15 @@ def main(argv=None) -> None:
     claim_plan = explain_claim()
     mail.outbox = []
 
+    batch_seconds: list[float] = []
+
     def deliver_all() -> dict[str, int]:
         totals: dict[str, int] = defaultdict(int)
         left = to_deliver
         while left > 0:
+            start = time.perf_counter()
             counts = deliver_pending(limit=min(1000, left))
+            batch_seconds.append(time.perf_counter() - start)
             done = sum(counts.values())
             if not done:
                 break
@@ -674,6 +689,8 @@ def main(argv=None) -> None:
     print("=" * 78)
     for key, value in machine_facts():
         print(f"{key:<18} {value}")
+    print(f"{'load average':<18} {load_at_start} at start, {load_average()} at end "
+          f"(1, 5, 15 min)")
     print(f"{'database':<18} {name} (dropped and recreated)")
     print("-" * 78)
     c = seeder.counts
@@ -719,6 +736,9 @@ def main(argv=None) -> None:
               f"{n(len(mail.outbox))} e-mails to the in-memory backend"
               + (f"; {n(topped_up)} pending rows added to reach {n(args.notifications)}"
                  if topped_up else ""))
+    if batch_seconds:
+        print("delivery, each batch of up to 1,000 (s): "
+              + " ".join(f"{seconds:.1f}" for seconds in batch_seconds))
     print(f"claim statement plan: {claim_plan}")
     print("-" * 78)
     for m in (first, second, delivery):

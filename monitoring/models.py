@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Assurance, Case, Organisation, ProceedingEvent, SharingGroup
-from cases.models.sharing import TLP, Distribution
+from cases.models.sharing import TLP, Distribution, sharing_group_iff_distribution
 from cases.querysets import RestrictedQuerySet
 
 from .cadence import CustodyPhase, Profile
@@ -271,16 +271,7 @@ class Finding(models.Model):
             models.Index(fields=["distribution", "sharing_group"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(distribution=Distribution.SHARING_GROUP, sharing_group__isnull=False)
-                    | (
-                        ~models.Q(distribution=Distribution.SHARING_GROUP)
-                        & models.Q(sharing_group__isnull=True)
-                    )
-                ),
-                name="finding_sharing_group_iff_distribution",
-            ),
+            sharing_group_iff_distribution("finding_sharing_group_iff_distribution"),
             models.UniqueConstraint(
                 fields=["report", "assurance"], name="one_finding_per_assurance_per_report"
             ),
@@ -454,10 +445,12 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # The pending outbox, keyed by id: a claim of one row and the ordered list of
+            # pending rows both read it directly, however long the backlog.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["id"],
                 condition=models.Q(sent_at__isnull=True, failed=False),
-                name="notification_pending",
+                name="notification_pending_by_id",
             ),
         ]
 

@@ -78,7 +78,8 @@ def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> 
     cells = list(cells)
     # Days to first access need the cases of each cell: one more grouped query.
     case_cells = defaultdict(set)
-    for row in findings.annotate(year=ExtractYear("observed_at")).values(*keys, "case_id"):
+    for row in (findings.annotate(year=ExtractYear("observed_at")).values(*keys, "case_id")
+                .order_by().distinct()):
         case_cells[tuple(row[k] for k in keys)].add(row["case_id"])
     all_cases = set().union(*case_cells.values()) if case_cells else set()
     days = _days_to_first_access(all_cases)

@@ -138,6 +138,7 @@ def earlier_surrenders(user, case: Case) -> list[dict]:
     counted = counted_findings(user).filter(case__requesting_state_id=case.requesting_state_id)
     aggregate_cases = set(
         counted.exclude(case_id__in=visible).values_list("case_id", flat=True)
+        .order_by().distinct()
     )
     candidates = (
         Case.objects.filter(pk__in=visible | aggregate_cases, status__in=AFTER_SURRENDER)
@@ -145,9 +146,10 @@ def earlier_surrenders(user, case: Case) -> list[dict]:
         .select_related("owner")
     )
     by_case = defaultdict(list)
+    # Only whether a case has findings, and which are open, matter: one row per kind.
     for finding in counted.filter(case_id__in=[c.pk for c in candidates]).values(
-        "case_id", "assurance_id", "outcome", "is_open"
-    ):
+        "case_id", "outcome", "is_open"
+    ).order_by().distinct():
         by_case[finding["case_id"]].append(finding)
     out = []
     for other in candidates:

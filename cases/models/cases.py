@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..querysets import RestrictedQuerySet
 from .organisations import Organisation, SharingGroup
 from .reference import Country, LegalInstrument
-from .sharing import TLP, Distribution
+from .sharing import TLP, Distribution, sharing_group_iff_distribution
 from .subjects import Subject
 
 
@@ -142,16 +142,7 @@ class Case(models.Model):
             models.Index(fields=["requesting_state", "status"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(distribution=Distribution.SHARING_GROUP, sharing_group__isnull=False)
-                    | (
-                        ~models.Q(distribution=Distribution.SHARING_GROUP)
-                        & models.Q(sharing_group__isnull=True)
-                    )
-                ),
-                name="case_sharing_group_iff_distribution",
-            ),
+            sharing_group_iff_distribution("case_sharing_group_iff_distribution"),
         ]
 
     def __str__(self) -> str:

@@ -55,3 +55,17 @@ def opens_further(before: dict, after: dict) -> bool:
             or TLP_OPENNESS[after["tlp"]] > TLP_OPENNESS[before["tlp"]]
         )
     )
+
+
+def sharing_group_iff_distribution(name: str) -> models.CheckConstraint:
+    """A record names a sharing group exactly when it is distributed to one."""
+    return models.CheckConstraint(
+        condition=(
+            models.Q(distribution=Distribution.SHARING_GROUP, sharing_group__isnull=False)
+            | (
+                ~models.Q(distribution=Distribution.SHARING_GROUP)
+                & models.Q(sharing_group__isnull=True)
+            )
+        ),
+        name=name,
+    )
