@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lint
 
 $(STAMP): pyproject.toml
+	@# The PDF report (WeasyPrint) needs Pango, HarfBuzz's subsetter and a font: Debian
+	@# packages, installed where missing.
+	@(ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libharfbuzz-subset) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core) || \
+		echo "Pango is missing and could not be installed: no PDF reports"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"

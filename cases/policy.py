@@ -71,6 +71,8 @@ class Resource(StrEnum):
     MONITORING = "monitoring"
     # A user's own notifications.
     NOTIFICATION = "notification"
+    # Files taken out of the system: the requester's own, and its organisation's for auditors.
+    EXPORT = "export"
     # Directory and reference data: readable by every signed-in user, written by staff only.
     ORGANISATION = "organisation"
     REFERENCE = "reference"
@@ -131,6 +133,13 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
         Role.LIAISON: _READ | {A.SHARE, A.COMMENT},
         Role.AUDITOR: _READ,
         Role.ORG_ADMIN: _EDIT | {A.SHARE, A.COMMENT},
+    },
+    # Every role may take out what it sees; only auditors read the files of colleagues.
+    Resource.EXPORT: {
+        Role.CASEWORKER: frozenset({A.VIEW, A.CREATE}),
+        Role.LIAISON: frozenset({A.VIEW, A.CREATE}),
+        Role.AUDITOR: frozenset({A.VIEW, A.CREATE, A.VIEW_AUDIT}),
+        Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE}),
     },
 }
 

@@ -170,9 +170,13 @@ NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
 )
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
+# Exports: up to this many rows are built during the request, larger ones by a worker.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "monitoring-sweep": {"task": "monitoring.sweep", "schedule": MONITORING_SWEEP_SECONDS},
     "monitoring-deliver": {"task": "monitoring.deliver_pending", "schedule": 60.0},
+    "exports-purge": {"task": "monitoring.exports_purge", "schedule": 3600.0},
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -80,11 +80,25 @@ class MonitoringConfig(AppConfig):
                                     finding_children)
         policy.register_aggregate_scope(models.Finding, counted_findings)
         policy.register_restriction(models.Evidence, policy.Resource.MONITORING, by_owned_case)
-        policy.register_restriction(
-            models.Notification,
-            policy.Resource.NOTIFICATION,
-            lambda queryset, user: by_case(queryset.filter(recipient_id=user.pk), user),
-        )
+        def notifications(queryset, user):
+            # An alert only while its case is visible; an export's notice is the requester's.
+            return queryset.filter(recipient_id=user.pk).filter(
+                Q(case_id__in=policy.visible_case_ids(user)) | Q(case__isnull=True)
+            )
+
+        def exports(queryset, user):
+            # The requester's own files, and those of its organisation for its auditors, except
+            # files holding identifiers, which auditors never see.
+            auditing = policy.organisations_with(user, policy.Resource.EXPORT,
+                                                 policy.Action.VIEW_AUDIT)
+            return queryset.filter(
+                Q(requester_id=user.pk)
+                | Q(organisation_id__in=auditing, include_identifiers=False)
+            )
+
+        policy.register_restriction(models.Notification, policy.Resource.NOTIFICATION,
+                                    notifications)
+        policy.register_restriction(models.Export, policy.Resource.EXPORT, exports)
 
         def on_transition(sender, case, transition, actor, **kwargs):
             if transition.to_status == Case.Status.MONITORING_ACTIVE:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case
 
-from .models import Notification
+from .models import Export, Notification
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,17 @@ def _message(notification: Notification) -> EmailMessage:
     )
 
 
+def _still_for(notification: Notification) -> bool:
+    """Whether the recipient may still see what the notification is about."""
+    if notification.case_id is not None:
+        return Case.objects.visible_to(notification.recipient).filter(
+            pk=notification.case_id
+        ).exists()
+    return Export.objects.visible_to(notification.recipient).filter(
+        pk=notification.export_id
+    ).exists()
+
+
 def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
     """Deliver one notification if this caller wins its lease; returns what happened."""
     now = now or timezone.now()
@@ -73,14 +84,12 @@ def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
         return "skipped"
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     attempts = notification.attempts + 1
-    if not Case.objects.visible_to(notification.recipient).filter(
-        pk=notification.case_id
-    ).exists():
+    if not _still_for(notification):
         # The recipient left the organisation or the case was narrowed since the alert was
         # written: it is not sent.
         Notification.objects.filter(pk=notification_id).update(
             attempts=attempts, failed=True, lease_until=None,
-            last_error="The recipient can no longer see this case.",
+            last_error="The recipient can no longer see what this is about.",
         )
         return "withheld"
     try:

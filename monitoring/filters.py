@@ -2,18 +2,31 @@ import django_filters as filters
 
 from cases.models import Case
 
-from .models import CheckReport, Evidence, Finding, FollowUp, Notification
+from .models import CheckReport, Evidence, Export, Finding, FollowUp, Notification
 
 
 def _visible_cases(request):
     return Case.objects.visible_to(request.user)
 
 
+class MineFilter(filters.FilterSet):
+    """`mine=true`: rows whose `mine_field` is the caller; `mine=false`: the others."""
+
+    mine_field = ""
+
+    def only_mine(self, queryset, name, value):
+        if value is None:
+            return queryset
+        mine = {self.mine_field: self.request.user}
+        return queryset.filter(**mine) if value else queryset.exclude(**mine)
+
+
 class ByCase(filters.FilterSet):
     case = filters.ModelChoiceFilter(queryset=_visible_cases)
 
 
-class FollowUpFilter(ByCase):
+class FollowUpFilter(MineFilter, ByCase):
+    mine_field = "assignee"
     status = filters.MultipleChoiceFilter(choices=FollowUp.Status.choices)
     kind = filters.MultipleChoiceFilter(choices=FollowUp.Kind.choices)
     due = filters.IsoDateTimeFromToRangeFilter(field_name="due_at")
@@ -23,13 +36,6 @@ class FollowUpFilter(ByCase):
     class Meta:
         model = FollowUp
         fields = []
-
-    def only_mine(self, queryset, name, value):
-        if value is None:
-            return queryset
-        if value:
-            return queryset.filter(assignee=self.request.user)
-        return queryset.exclude(assignee=self.request.user)
 
 
 class CheckReportFilter(ByCase):
@@ -67,4 +73,15 @@ class NotificationFilter(filters.FilterSet):
 
     class Meta:
         model = Notification
+        fields = []
+
+
+class ExportFilter(MineFilter):
+    mine_field = "requester"
+    kind = filters.MultipleChoiceFilter(choices=Export.Kind.choices)
+    status = filters.MultipleChoiceFilter(choices=Export.Status.choices)
+    mine = filters.BooleanFilter(method="only_mine", label="Requested by me")
+
+    class Meta:
+        model = Export
         fields = []

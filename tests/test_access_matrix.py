@@ -440,6 +440,24 @@ def org_rows() -> list[Row]:
             ADMINS, ok=204, scope="group", body=lambda rec: {}, extra={"leave": 1}),
         Row("sharing-group-detail", "delete", "/api/v1/sharing-groups/{group}/", ADMINS,
             ok=204, scope="group"),
+        # Exports: the French caseworker's files; its organisation's auditors read them too,
+        # except one with identifiers, which stays the requester's.
+        Row("export-list", "get", "/api/v1/exports/", ALL, scope="export", hidden=200,
+            shows=lambda r, rec: str(rec.export.pk) in _ids(r)),
+        Row("export-list", "get", "/api/v1/exports/", ALL, scope="requester", hidden=200,
+            shows=lambda r, rec: str(rec.identified_export.pk) in _ids(r)),
+        Row("export-detail", "get", "/api/v1/exports/{export}/", ALL, scope="export"),
+        Row("export-manifest", "get", "/api/v1/exports/{export}/manifest/", ALL,
+            scope="export"),
+        Row("export-download", "get", "/api/v1/exports/{export}/download/", ALL,
+            scope="export"),
+        Row("export-detail", "get", "/api/v1/exports/{identified_export}/", ALL,
+            scope="requester"),
+        Row("export-download", "get", "/api/v1/exports/{identified_export}/download/", ALL,
+            scope="requester"),
+        # Every role exports what it sees.
+        Row("export-list", "post", "/api/v1/exports/", ALL, ok=201, scope="any",
+            body=lambda rec: {"kind": "findings", "format": "json"}),
     ]
 
 
@@ -460,6 +478,11 @@ class OrgRecords:
         self.leave_group = SharingGroupFactory(
             name="FR-DE to leave", owner=world.ngo_fr, members=[world.ministry_de]
         )
+        from monitoring.exports.services import export_request
+
+        self.export = export_request(actor=world.fr_caseworker, kind="cases", format="csv")
+        self.identified_export = export_request(
+            actor=world.fr_caseworker, kind="cases", format="csv", include_identifiers=True)
 
     def version(self) -> int:
         self.membership.refresh_from_db()
@@ -476,6 +499,8 @@ class OrgRecords:
             event=self.event.seq,
             instrument=self.instrument.pk,
             leave_group=self.leave_group.pk,
+            export=self.export.pk,
+            identified_export=self.identified_export.pk,
         )
 
 
@@ -486,6 +511,11 @@ def sees_org_record(scope: str, org: str | None, role: str | None) -> bool:
         return org in ("fr", "de")
     if scope == "audit":
         return org == "fr" and role in AUDIT_READERS
+    if scope == "export":
+        # The requester, and the auditors of its organisation.
+        return org == "fr" and role in ("caseworker", "auditor")
+    if scope == "requester":
+        return org == "fr" and role == "caseworker"
     return org == "fr"
 
 

@@ -84,6 +84,15 @@ def _events(world, n):
     )
 
 
+def _exports(world, n):
+    from monitoring.models import Export
+
+    Export.objects.bulk_create(
+        Export(requester=world.fr_admin, organisation=world.ngo_fr, kind="cases", format="csv")
+        for _ in range(n)
+    )
+
+
 # endpoint, how to make n more rows, pinned queries per request (auth token, roles, the list,
 # its prefetches, and for subjects the audit events of the identifiers shown).
 LISTS = [
@@ -100,6 +109,7 @@ LISTS = [
     ("/api/v1/findings/", _monitored, 3),
     ("/api/v1/evidence/", _monitored, 3),
     ("/api/v1/notifications/", _monitored, 2),
+    ("/api/v1/exports/", _exports, 3),
     ("/api/v1/organisations/", lambda w, n: None, 2),
     ("/api/v1/countries/", lambda w, n: None, 2),
     ("/api/v1/instruments/", lambda w, n: None, 2),

@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         SHARE = "share", _("Share")
         WITHDRAW = "withdraw", _("Withdraw sharing")
         EXPORT = "export", _("Export")
+        DOWNLOAD = "download", _("Download of an export")
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_CHANGE = "permission_change", _("Permission change")

@@ -17,6 +17,7 @@ from ..cadence import CustodyPhase, Profile
 from ..models import (
     CheckReport,
     Evidence,
+    Export,
     Finding,
     FindingComment,
     FindingShare,
@@ -226,12 +227,13 @@ class EvidenceSerializer(StrictModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    case_reference = serializers.CharField(source="case.reference", read_only=True,
+                                           default=None)
 
     class Meta:
         model = Notification
         fields = [
-            "id", "kind", "case", "case_reference", "follow_up", "subject", "body",
+            "id", "kind", "case", "case_reference", "follow_up", "export", "subject", "body",
             "created_at", "sent_at", "read_at",
         ]
 
@@ -323,3 +325,37 @@ class InboxItemSerializer(serializers.Serializer):
     shared_at = serializers.DateTimeField()
     shared_by = serializers.CharField()
     tlp = serializers.CharField()
+
+
+class ExportRequestSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Export.Kind.choices)
+    format = serializers.ChoiceField(choices=Export.Format.choices)
+    filters = serializers.DictField(
+        required=False, default=dict,
+        help_text=_("The list's query parameters, e.g. {\"status\": [\"monitoring_active\"], "
+                    "\"requesting_state\": \"CN\"}; for the compliance record its filters "
+                    "and group_by."),
+    )
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False,
+        help_text=_("The acting organisation, for a member of several."),
+    )
+    include_identifiers = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Cases only: adds subjects' names and birth dates, for the acting "
+                    "organisation's own cases only, to a requester whose role may see them."),
+    )
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Export
+        fields = [
+            "id", "kind", "format", "filters", "include_identifiers", "requester",
+            "organisation", "status", "progress", "row_count", "tlp", "size", "sha256",
+            "error", "created_at", "started_at", "finished_at", "expires_at",
+        ]
+        read_only_fields = fields

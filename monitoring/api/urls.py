@@ -11,6 +11,7 @@ routes = [
     ("evidence", views.EvidenceViewSet, "evidence"),
     ("notifications", views.NotificationViewSet, "notification"),
     ("finding-shares", views.FindingShareViewSet, "finding-share"),
+    ("exports", views.ExportViewSet, "export"),
 ]
 
 urlpatterns = [

@@ -5,11 +5,12 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,11 +18,15 @@ from rest_framework.views import APIView
 from cases import policy
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
 from cases.models import Case, Organisation
+from cases.models.sharing import TLP
 
 from .. import filters, services
+from ..exports import services as exports
+from ..exports.formats import CONTENT_TYPES
 from ..models import (
     CheckReport,
     Evidence,
+    Export,
     Finding,
     FindingComment,
     FindingShare,
@@ -353,3 +358,56 @@ class RiskBriefView(APIView):
                 request.user, group_by=("requesting_state", "assurance_type"), filters=state),
             "earlier_surrenders": earlier_surrenders(request.user, case),
         })
+
+
+class ExportViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Exports of cases, follow-ups, findings and the compliance record (CSV, XLSX, JSON; the
+    record also as a PDF report). Small ones are ready in the response; large ones are built by
+    a worker (watch `status` and `progress`) and announced by a notification. Files are kept
+    until `expires_at`. The requester downloads its own; auditors of its organisation too,
+    except files with identifiers."""
+
+    resource = Resource.EXPORT
+    model = Export
+    serializer_class = s.ExportSerializer
+    filterset_class = filters.ExportFilter
+    ordering = "-created_at"
+    ordering_fields = ["created_at"]
+
+    def optimise(self, queryset):
+        return queryset.select_related("requester", "organisation")
+
+    @extend_schema(request=s.ExportRequestSerializer, responses={201: s.ExportSerializer})
+    def create(self, request):
+        if not policy.organisations_with(request.user, Resource.EXPORT, policy.Action.CREATE):
+            raise PermissionDenied(_("None of your roles allows this."))
+        serializer = s.ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        export = exports.export_request(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.reload(export)).data, status=201)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        export = self.get_object()
+        try:
+            fh = exports.export_open(actor=request.user, export=export)
+        except exports.Gone as exc:
+            return Response({"detail": str(exc)}, status=410)
+        except exports.NotReady as exc:
+            return Response({"detail": str(exc)}, status=409)
+        response = FileResponse(fh, as_attachment=True,
+                                filename=export.file.name.rsplit("/", 1)[-1],
+                                content_type=CONTENT_TYPES[export.format])
+        response["X-Content-SHA256"] = export.sha256
+        response["X-TLP"] = TLP(export.tlp).label
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def manifest(self, request, pk=None):
+        """What the file says of itself, with the SHA-256 the audit log holds for it."""
+        export = self.get_object()
+        return Response({**exports.manifest(export), "status": export.status,
+                         "sha256": export.sha256 or None, "size": export.size})

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from monitoring.delivery import deliver_pending
+from monitoring.exports.services import exports_purge
 from monitoring.sweep import sweep
 
 
@@ -19,10 +20,11 @@ class Command(BaseCommand):
         while True:
             report = sweep()
             delivered = deliver_pending()
+            purged = exports_purge()
             self.stdout.write(
                 f"{report.now:%Y-%m-%d %H:%M:%S} sweep: {report.notifications} notifications "
                 f"({', '.join(f'{k}: {n}' for k, n in report.by_kind.items()) or 'none'}), "
-                f"{report.missed} missed; delivered {delivered}"
+                f"{report.missed} missed; delivered {delivered}; exports {purged}"
             )
             if every <= 0:
                 return

@@ -1,0 +1,108 @@
+"""Writing rows to a file as they come: CSV, XLSX and JSON, memory flat however many rows.
+
+Spreadsheet formats get neutralised cells (see `rows.neutralise`); every format carries its
+manifest where the format has room for one (JSON: a `manifest` member; XLSX: a `Manifest`
+sheet). CSV has no such room: its manifest is served beside it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Callable, Iterable
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from .rows import neutralise
+
+PROGRESS_EVERY = 5000
+Progress = Callable[[int], None]
+
+
+def _counted(rows: Iterable[list], progress: Progress | None) -> Iterable[list]:
+    for count, row in enumerate(rows, 1):
+        yield row
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+
+
+class _Utf8:
+    """A text sink over a binary file: one encoder, no buffering of its own."""
+
+    def __init__(self, out):
+        self.out = out
+        self.encode = codecs.getincrementalencoder("utf-8")().encode
+
+    def write(self, text: str) -> None:
+        self.out.write(self.encode(text))
+
+
+def write_csv(out, header: list[str], rows: Iterable[list], *, manifest: Callable[[int], dict],
+              progress: Progress | None = None) -> int:
+    """UTF-8 with a byte-order mark, so that spreadsheets read accents right."""
+    out.write(codecs.BOM_UTF8)
+    writer = csv.writer(_Utf8(out), lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    count = 0
+    for row in _counted(rows, progress):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_json(out, header: list[str], rows: Iterable[list], *,
+               manifest: Callable[[int], dict], progress: Progress | None = None) -> int:
+    """`{"columns": [...], "rows": [{...}, ...], "manifest": {...}}`, written row by row."""
+    sink = _Utf8(out)
+    sink.write('{"columns": ' + json.dumps(header, ensure_ascii=False) + ', "rows": [')
+    count = 0
+    for row in _counted(rows, progress):
+        sink.write(("\n" if count == 0 else ",\n")
+                   + json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False))
+        count += 1
+    sink.write('\n], "manifest": ' + json.dumps(manifest(count), ensure_ascii=False, indent=1)
+               + "}\n")
+    return count
+
+
+def write_xlsx(out, header: list[str], rows: Iterable[list], *,
+               manifest: Callable[[int], dict], progress: Progress | None = None,
+               tlp_label: str = "") -> int:
+    """A write-only workbook (openpyxl streams each sheet to a temporary file)."""
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet("Data")
+    if tlp_label:
+        # Printed at the top of every page.
+        data.oddHeader.right.text = tlp_label
+        data.evenHeader.right.text = tlp_label
+    bold = Font(bold=True)
+    data.append([_header_cell(data, neutralise(h), bold) for h in header])
+    count = 0
+    for row in _counted(rows, progress):
+        data.append(row)
+        count += 1
+    sheet = workbook.create_sheet("Manifest")
+    for key, value in manifest(count).items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False)
+        sheet.append([key, neutralise(str(value)) if value is not None else ""])
+    workbook.save(out)
+    return count
+
+
+def _header_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+WRITERS = {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}

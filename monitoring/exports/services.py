@@ -1,0 +1,322 @@
+"""Requesting, building, downloading and expiring exports, each audited.
+
+An export is requested (validated, counted, audited), then built: at once when it is small,
+otherwise by a Celery task that reports progress. Building writes the file to a temporary file
+as rows arrive, hashes it, stores it and records the SHA-256 in an audit event, so that a file
+met outside can be checked against the log (`manage.py verify_export`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import tempfile
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import audit, policy
+from cases.models import Organisation
+from cases.models.sharing import TLP
+from cases.policy import Action, Resource
+
+from ..models import Export, Notification
+from ..record import GROUPINGS, compliance_record, counted_findings, record_filters
+from . import formats, rows
+
+log = logging.getLogger(__name__)
+AuditAction = audit.Action
+Kind, Format, Status = Export.Kind, Export.Format, Export.Status
+FORMATS_OF = {
+    Kind.CASES: (Format.CSV, Format.XLSX, Format.JSON),
+    Kind.FOLLOW_UPS: (Format.CSV, Format.XLSX, Format.JSON),
+    Kind.FINDINGS: (Format.CSV, Format.XLSX, Format.JSON),
+    Kind.COMPLIANCE: (Format.CSV, Format.XLSX, Format.JSON, Format.PDF),
+}
+# A build that started this long ago without finishing died with its worker.
+STALE = datetime.timedelta(minutes=30)
+MAX_ATTEMPTS = 3
+SYSTEM = "Extradition Monitor"
+
+
+# --- what is asked ---------------------------------------------------------------------------
+
+
+def _record_query(filters: dict) -> dict:
+    """The compliance record's filters, validated as its API endpoint validates them."""
+    from ..api.serializers import RecordQuerySerializer
+
+    query = RecordQuerySerializer(data=filters)
+    if not query.is_valid():
+        raise ValidationError(rows.filter_errors(query.errors))
+    return query.validated_data
+
+
+def _group_by(query: dict) -> tuple[str, ...]:
+    return tuple(sorted(query.get("group_by") or {"requesting_state"}, key=list(GROUPINGS).index))
+
+
+def _scope(export: Export, user=None):
+    """(queryset or record query, row count, label) of what the export holds for its
+    requester, now."""
+    user = user or export.requester
+    if export.kind == Kind.COMPLIANCE:
+        query = _record_query(export.filters)
+        counted = counted_findings(user).filter(**record_filters(query))
+        label = rows.strictest_label(
+            counted.order_by().values_list("tlp", flat=True).distinct())
+        return query, None, label
+    queryset = rows.filtered(user, export.kind, export.filters,
+                             organisation_id=export.organisation_id,
+                             identifiers=export.include_identifiers)
+    return queryset, queryset.count(), rows.label_of(export.kind, queryset)
+
+
+def export_request(*, actor, kind: str, format: str, filters: dict | None = None,
+                   organisation: Organisation | None = None,
+                   include_identifiers: bool = False) -> Export:
+    """Ask for an export; small ones are built before this returns."""
+    organisation = policy.acting_organisation(actor, Resource.EXPORT, organisation)
+    errors = {}
+    if kind not in FORMATS_OF:
+        errors["kind"] = _("Unknown kind of export.")
+    elif format not in FORMATS_OF[kind]:
+        errors["format"] = _("A %(kind)s export comes as %(formats)s.") % {
+            "kind": kind, "formats": ", ".join(FORMATS_OF[kind])}
+    if include_identifiers and kind != Kind.CASES and "kind" not in errors:
+        errors["include_identifiers"] = _("Identifiers come only with an export of cases.")
+    if errors:
+        raise ValidationError(errors)
+    if include_identifiers and not policy.has_right(
+        actor, organisation.pk, Resource.SUBJECT, Action.VIEW_IDENTIFIERS
+    ):
+        raise PermissionDenied(_("Your role does not let you see subjects' identifiers."))
+    export = Export(requester=actor, organisation=organisation, kind=kind, format=format,
+                    filters=filters or {}, include_identifiers=include_identifiers)
+    _scope_now, count, label = _scope(export, actor)
+    export.row_count, export.tlp = count, label
+    with transaction.atomic():
+        export.save()
+        audit.record(actor, AuditAction.CREATE, export, organisation_id=organisation.pk,
+                     detail=_facts(export))
+    if count is None or count <= settings.EXPORT_INLINE_MAX_ROWS:
+        export_build(export_id=export.pk)
+    else:
+        from ..tasks import export_build_task
+
+        transaction.on_commit(lambda: export_build_task.delay(str(export.pk)))
+    export.refresh_from_db()
+    return export
+
+
+def _facts(export: Export) -> dict:
+    return {"export": str(export.pk), "kind": export.kind, "format": export.format,
+            "filters": export.filters, "include_identifiers": export.include_identifiers}
+
+
+def manifest(export: Export, rows_written: int | None = None) -> dict:
+    """What a file says of itself, and the audit log of it; its SHA-256 lives in the log."""
+    return {
+        "system": SYSTEM,
+        "export": str(export.pk),
+        "kind": export.kind,
+        "format": export.format,
+        "filters": export.filters,
+        "include_identifiers": export.include_identifiers,
+        "requested_by": export.requester.username,
+        "organisation": export.organisation.name,
+        "created_at": export.created_at.astimezone(datetime.UTC).isoformat(),
+        "rows": export.row_count if rows_written is None else rows_written,
+        "tlp": TLP(export.tlp).label.removeprefix("TLP:"),
+        "verify": "python manage.py verify_export FILE",
+    }
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def _claim(export_id, now) -> bool:
+    return bool(
+        Export.objects.filter(pk=export_id, status__in=(Status.QUEUED, Status.RUNNING))
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE))
+        .update(status=Status.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def _progress(export: Export, expected: int | None):
+    def report(done: int) -> None:
+        if expected:
+            Export.objects.filter(pk=export.pk).update(
+                progress=min(99, done * 100 // max(expected, 1)))
+    return report
+
+
+def _write(export: Export, out) -> int:
+    user = export.requester
+    scope, expected, _label = _scope(export)
+    facts = SimpleNamespace(manifest=lambda n: manifest(export, n),
+                            progress=_progress(export, expected))
+    if export.kind == Kind.COMPLIANCE:
+        group_by = _group_by(scope)
+        if export.format == Format.PDF:
+            from . import report
+
+            context = report.report_context(user, query=scope, manifest=manifest(export))
+            report.write_pdf(out, context)
+            return context["cells"]
+        cells = compliance_record(user, group_by=group_by, filters=record_filters(scope))
+        header, table = rows.record_table(cells, group_by, export.format)
+    else:
+        cols = rows.columns(export.kind, export.include_identifiers)
+        header = [c.name for c in cols]
+        table = rows.iter_rows(user, scope, export.kind, cols, fmt=export.format)
+    writer = formats.WRITERS[export.format]
+    extra = {"tlp_label": TLP(export.tlp).label} if export.format == Format.XLSX else {}
+    return writer(out, header, table, manifest=facts.manifest, progress=facts.progress,
+                  **extra)
+
+
+def _sha256(fh) -> str:
+    fh.seek(0)
+    digest = hashlib.sha256()
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
+    fh.seek(0)
+    return digest.hexdigest()
+
+
+def export_build(*, export_id, notify: bool = False) -> str:
+    """Build the file if this caller wins the claim; returns what happened."""
+    now = timezone.now()
+    if not _claim(export_id, now):
+        return "skipped"
+    export = Export.objects.select_related("requester", "organisation").get(pk=export_id)
+    if not policy.has_right(export.requester, export.organisation_id, Resource.EXPORT,
+                            Action.CREATE):
+        _fail(export, _("The requester may no longer export for this organisation."))
+        return "failed"
+    try:
+        with tempfile.TemporaryFile() as out:
+            written = _write(export, out)
+            out.flush()
+            digest, size = _sha256(out), out.seek(0, 2)
+            out.seek(0)
+            extension = export.format
+            name = f"{export.kind}-{export.created_at:%Y%m%d-%H%M%S}-{str(export.pk)[:8]}"
+            export.file.save(f"{name}.{extension}", File(out), save=False)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the export
+        log.exception("export %s failed", export_id)
+        _fail(export, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finished = timezone.now()
+    export.status, export.progress, export.row_count = Status.READY, 100, written
+    export.sha256, export.size, export.finished_at = digest, size, finished
+    export.expires_at = finished + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    entries = [audit.Entry(
+        actor=export.requester, action=AuditAction.EXPORT, obj=export,
+        organisation_id=export.organisation_id,
+        detail={**_facts(export), "rows": written, "sha256": digest, "size": size,
+                "tlp": export.tlp},
+    )]
+    if export.include_identifiers:
+        entries.append(audit.Entry(
+            actor=export.requester, action=AuditAction.VIEW_PERSONAL_DATA, obj=export,
+            organisation_id=export.organisation_id,
+            detail={"export": str(export.pk), "subjects_in_rows": written},
+        ))
+    with transaction.atomic():
+        export.save(update_fields=["status", "progress", "row_count", "sha256", "size",
+                                   "finished_at", "expires_at", "file"])
+        audit.record_many(entries)
+        if notify:
+            _notify_ready(export)
+    return "ready"
+
+
+def _fail(export: Export, error: str) -> None:
+    Export.objects.filter(pk=export.pk).update(status=Status.FAILED, error=error[:2000],
+                                               finished_at=timezone.now())
+    audit.record(export.requester, AuditAction.EXPORT, export,
+                 organisation_id=export.organisation_id,
+                 detail={**_facts(export), "failed": error[:500]})
+
+
+def _notify_ready(export: Export) -> None:
+    kind = Export.Kind(export.kind).label
+    Notification.objects.get_or_create(
+        dedup_key=f"export_ready:{export.pk}",
+        defaults={
+            "recipient": export.requester, "kind": Notification.Kind.EXPORT_READY,
+            "export": export,
+            "subject": f"[{SYSTEM}] " + _("Your export is ready: %(kind)s") % {"kind": kind},
+            "body": _("Your export %(id)s (%(kind)s, %(format)s, %(rows)s rows) is ready until "
+                      "%(expires)s.") % {"id": export.pk, "kind": kind,
+                                         "format": export.format.upper(),
+                                         "rows": export.row_count,
+                                         "expires": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"},
+        },
+    )
+
+
+# --- taking it out, and letting it go --------------------------------------------------------
+
+
+class Gone(Exception):
+    """The export's file no longer exists (410)."""
+
+
+class NotReady(Exception):
+    """The export's file is not built yet, or failed (409)."""
+
+
+def export_open(*, actor, export: Export):
+    """The stored file, for a download: audited. The caller's view of `export` was checked by
+    the restricted queryset it came from."""
+    policy.require(actor, Action.VIEW, export)
+    now = timezone.now()
+    if export.status == Status.EXPIRED or (export.expires_at and export.expires_at <= now):
+        raise Gone(_("This export expired on %(when)s; ask for a new one.")
+                   % {"when": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"})
+    if export.status != Status.READY:
+        raise NotReady(_("This export is %(status)s, not ready.")
+                       % {"status": Status(export.status).label.lower()})
+    audit.record(actor, AuditAction.DOWNLOAD, export, organisation_id=export.organisation_id,
+                 detail={"export": str(export.pk), "sha256": export.sha256})
+    return export.file.open("rb")
+
+
+def exports_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete the files of expired exports; queue again builds whose worker died."""
+    now = now or timezone.now()
+    expired = 0
+    for export in Export.objects.filter(status=Status.READY, expires_at__lte=now):
+        name = export.file.name
+        # The row first: a download after this finds it expired, whatever happens to the file.
+        if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
+                status=Status.EXPIRED, file=""):
+            continue
+        if name:
+            export.file.storage.delete(name)
+        audit.record(None, AuditAction.DELETE, export, organisation_id=export.organisation_id,
+                     detail={"export": str(export.pk), "expired": True})
+        expired += 1
+    stale = Export.objects.filter(
+        status__in=(Status.QUEUED, Status.RUNNING), created_at__lt=now - STALE,
+    ).filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE))
+    for export in stale.filter(attempts__gte=MAX_ATTEMPTS).select_related("requester"):
+        _fail(export, _("The export was tried %(n)s times and never finished.")
+              % {"n": export.attempts})
+    stale = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+    if stale:
+        from ..tasks import export_build_task
+
+        for export_id in stale:
+            transaction.on_commit(lambda i=export_id: export_build_task.delay(str(i)))
+    return {"expired": expired, "requeued": len(stale)}
