@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from cases import urls as cases_web
 from cases.api import urls as cases_api
+from monitoring import urls as monitoring_web
 from monitoring.api import urls as monitoring_api
+from monitoring.views.dashboard import Dashboard
 
 router = DefaultRouter()
 for prefix, viewset, basename in cases_api.routes + monitoring_api.routes:
@@ -14,7 +16,12 @@ for prefix, viewset, basename in cases_api.routes + monitoring_api.routes:
 api_v1 = [*cases_api.urlpatterns, *monitoring_api.urlpatterns, *router.urls]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # The web application.
+    path("", Dashboard.as_view(), name="dashboard"),
+    path("accounts/", include(cases_web.account_urls)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(cases_web)),
+    path("", include(monitoring_web)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

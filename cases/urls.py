@@ -1,0 +1,36 @@
+"""Pages of the web application about cases, subjects, organisations and the audit log.
+
+Each view module keeps its own `urlpatterns`; this one joins them under the `cases` namespace.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import account, organisation
+from .views import cases as case_pages
+
+app_name = "cases"
+
+urlpatterns = [
+    path("organisation/switch/", account.SwitchOrganisation.as_view(),
+         name="switch_organisation"),
+    *case_pages.urlpatterns,
+    *organisation.urlpatterns,
+]
+
+# Django's own views with our templates (templates/registration/).
+account_urls = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+]

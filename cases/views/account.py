@@ -1,0 +1,29 @@
+"""Signing in and out, passwords, and the organisation a member of several acts for."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+
+from .base import SESSION_KEY, MemberPage, memberships
+
+
+class SwitchOrganisation(MemberPage, View):
+    """POST: act for another of the user's organisations."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        chosen = request.POST.get("organisation", "")
+        for org, _role in memberships(request):
+            if org.slug == chosen:
+                request.session[SESSION_KEY] = org.pk
+                messages.success(request, _("You now act for %(name)s.") % {"name": org.name})
+                break
+        else:
+            messages.error(request, _("You are not a member of that organisation."))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = "/"
+        return redirect(target)

@@ -1,0 +1,3 @@
+"""(Pages to come.)"""
+
+urlpatterns: list = []
