@@ -50,6 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the database a previous run seeded")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--media", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -110,7 +112,7 @@ def main(argv=None) -> None:
         return
 
     started = time.perf_counter()
-    name = seeding.recreate_database(url)
+    name = url.rsplit("/", 1)[-1] if args.reuse else seeding.recreate_database(url)
     media = tempfile.mkdtemp(prefix="em-bench-export-")
     os.environ["MEDIA_ROOT"] = media
     seeding.setup_django(url)
@@ -123,19 +125,21 @@ def main(argv=None) -> None:
     from monitoring.exports import rows
     from monitoring.models import Export, Finding
 
-    call_command("migrate", verbosity=0, interactive=False)
-    seed_args = seeding.parse_args([
-        "--organisations", str(args.organisations), "--cases", str(args.cases),
-        "--findings", str(args.findings), "--seed", str(args.seed)])
-    seeder = seeding.Seeder(seed_args)
     t = time.perf_counter()
-    with transaction.atomic():
-        seeder.organisations()
-        seeder.seed()
-        user = get_user_model().objects.create(username="bench.exporter")
-        Membership.objects.bulk_create(
-            Membership(user=user, organisation=org, role="auditor")
-            for org in Organisation.objects.all())
+    if args.reuse:
+        user = get_user_model().objects.get(username="bench.exporter")
+    else:
+        call_command("migrate", verbosity=0, interactive=False)
+        seeder = seeding.Seeder(seeding.parse_args([
+            "--organisations", str(args.organisations), "--cases", str(args.cases),
+            "--findings", str(args.findings), "--seed", str(args.seed)]))
+        with transaction.atomic():
+            seeder.organisations()
+            seeder.seed()
+            user = get_user_model().objects.create(username="bench.exporter")
+            Membership.objects.bulk_create(
+                Membership(user=user, organisation=org, role="auditor")
+                for org in Organisation.objects.all())
     seed_s = time.perf_counter() - t
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -160,7 +164,10 @@ def main(argv=None) -> None:
     print("=" * 78)
     print(f"{'machine':<22} {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, PostgreSQL {pg}")
-    print(f"{'database':<22} {name} (dropped and recreated); seeding {seed_s:.0f} s")
+    print(f"{'database':<22} {name}: "
+          + ("reused" if args.reuse else f"dropped, recreated and seeded in {seed_s:.0f} s"))
+    print(f"{'load average':<22} {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+          "(1, 5, 15 min) at the end")
     print(f"{'findings':<22} {total_findings:,} in all; {expected:,} visible to the exporter "
           "and not RED")
     print("-" * 78)

@@ -159,10 +159,10 @@ def test_render_html_escapes_hostile_values(world):
 def test_a_small_cell_adds_nothing_to_a_chart_and_charts_are_deterministic():
     full = {"year": 2025, "suppressed": False, "access_refused_share": 0.25}
     small = {"year": 2024, "cases": "<3", "suppressed": True}
-    chart = report._refusals_chart([small, full])
+    chart = report.refusals_chart([small, full])
     assert chart["image"].startswith("data:image/svg+xml;base64,")
-    assert chart == report._refusals_chart([full])
-    assert report._refusals_chart([small])["image"] is None
+    assert chart == report.refusals_chart([full])
+    assert report.refusals_chart([small])["image"] is None
 
 
 def test_rendering_fetches_nothing_but_data_uris():

@@ -75,7 +75,10 @@ def _table(fmt: str, content: bytes) -> list[dict]:
         return json.loads(content)["rows"]
     sheet = load_workbook(io.BytesIO(content), read_only=True)["Data"]
     values = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    width = len(values[0])
+    # An empty cell is no cell: a row ends at its last value.
+    return [dict(zip(values[0], row + (None,) * (width - len(row)), strict=True))
+            for row in values[1:]]
 
 
 def _api_references(user) -> set[str]:
@@ -113,6 +116,17 @@ def test_an_export_follows_the_list_filters(world, cases):
                       filters={"distribution": ["network", "sharing_group"]})
     rows = _table("json", _download(world.fr_caseworker, export["id"]))
     assert {r["reference"] for r in rows} == {"X-network", "X-group"}
+
+
+def test_an_export_takes_the_lists_date_ranges(world, cases):
+    from cases.models import Case
+
+    Case.objects.filter(reference="X-group").update(request_date="2026-01-10")
+    export = _request(world.fr_caseworker, kind="cases", format="json",
+                      filters={"request_date_after": "2026-01-01",
+                               "request_date_before": "2026-01-31"})
+    assert [r["reference"] for r in _table("json", _download(
+        world.fr_caseworker, export["id"]))] == ["X-group"]
 
 
 def test_red_is_never_in_a_bulk_export_even_for_the_named_person(world, cases):

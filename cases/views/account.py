@@ -2,11 +2,10 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from .base import SESSION_KEY, MemberPage, memberships
+from .base import SESSION_KEY, MemberPage, memberships, safe_next
 
 
 class SwitchOrganisation(MemberPage, View):
@@ -23,7 +22,4 @@ class SwitchOrganisation(MemberPage, View):
                 break
         else:
             messages.error(request, _("You are not a member of that organisation."))
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = "/"
-        return redirect(target)
+        return redirect(safe_next(request, request.POST.get("next")))

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -210,6 +211,14 @@ def changed_fields(form, current: dict) -> list[dict]:
     return out
 
 
+def safe_next(request, target: str | None, default: str = "/") -> str:
+    """`target` if it is a page of this site, else `default`: never a redirect elsewhere."""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
 class ActionPage(MemberPage, View):
     """A POST-only action (mark read, leave a group): a service call, then back."""
 
@@ -225,7 +234,8 @@ class ActionPage(MemberPage, View):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
+            return redirect(safe_next(request, request.POST.get("next")
+                                      or request.META.get("HTTP_REFERER")))
         if self.success_message:
             messages.success(request, self.success_message)
         return redirect(target)

@@ -70,14 +70,11 @@ def write_json(out, header: list[str], rows: Iterable[list], *,
 
 def write_xlsx(out, header: list[str], rows: Iterable[list], *,
                manifest: Callable[[int], dict], progress: Progress | None = None,
-               tlp_label: str = "") -> int:
-    """A write-only workbook (openpyxl streams each sheet to a temporary file)."""
+               tlp_label: Callable[[], str] | None = None) -> int:
+    """A write-only workbook (openpyxl streams each sheet to a temporary file). The label,
+    known once every row is written, is printed at the top of every page."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Data")
-    if tlp_label:
-        # Printed at the top of every page.
-        data.oddHeader.right.text = tlp_label
-        data.evenHeader.right.text = tlp_label
     bold = Font(bold=True)
     data.append([_header_cell(data, neutralise(h), bold) for h in header])
     count = 0
@@ -89,6 +86,8 @@ def write_xlsx(out, header: list[str], rows: Iterable[list], *,
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
         sheet.append([key, neutralise(str(value)) if value is not None else ""])
+    if tlp_label is not None:
+        data.oddHeader.right.text = data.evenHeader.right.text = tlp_label()
     workbook.save(out)
     return count
 

@@ -124,9 +124,9 @@ def report_context(user, *, query: dict, manifest: dict) -> dict:
         ],
         "summary": [_summary_row(state_name(c["requesting_state"]), c) for c in by_state],
         "charts": [
-            _outcomes_chart(by_type),
-            _access_days_chart([(state_name(c["requesting_state"]), c) for c in by_state]),
-            _refusals_chart(by_year),
+            outcomes_chart(by_type),
+            access_days_chart([(state_name(c["requesting_state"]), c) for c in by_state]),
+            refusals_chart(by_year),
         ],
         "outcome_columns": [str(o.label) for o in Finding.Outcome],
         "states": _state_sections(by_state, by_state_type, state_name),
@@ -314,7 +314,7 @@ def _new_figure(rows: int) -> Figure:
         return Figure(figsize=(CHART_WIDTH, 1.1 + 0.38 * max(rows, 1)), layout="constrained")
 
 
-def _outcomes_chart(by_type: list[dict]) -> dict:
+def outcomes_chart(by_type: list[dict]) -> dict:
     title = _("Outcomes per assurance type")
     cells = sorted((c for c in by_type if not c["suppressed"]),
                    key=lambda c: _assurance_label(c["assurance_type"]), reverse=True)
@@ -347,7 +347,7 @@ def _outcomes_chart(by_type: list[dict]) -> dict:
     )
 
 
-def _access_days_chart(states: list[tuple[str, dict]]) -> dict:
+def access_days_chart(states: list[tuple[str, dict]]) -> dict:
     title = _("Days from surrender to first check with access")
     rows = [(name, c) for name, c in states
             if not c["suppressed"] and c["days_to_first_access_median"] is not None]
@@ -381,7 +381,7 @@ def _access_days_chart(states: list[tuple[str, dict]]) -> dict:
     )
 
 
-def _refusals_chart(by_year: list[dict]) -> dict:
+def refusals_chart(by_year: list[dict]) -> dict:
     title = _("Access refusals over time")
     cells = sorted((c for c in by_year
                     if not c["suppressed"] and c["access_refused_share"] is not None

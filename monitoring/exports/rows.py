@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Case as Choose
+from django.db.models import CharField, F, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -136,7 +138,8 @@ def filtered(user, kind: str, filters: dict, *, organisation_id: int | None = No
         data=_query_dict(filters), queryset=policy.restrict(source.model.objects.all(), user),
         request=SimpleNamespace(user=user),
     )
-    errors = {name: [_("Unknown filter.")] for name in filters if name not in filterset.form.fields}
+    accepted = _parameters(filterset)
+    errors = {name: [_("Unknown filter.")] for name in filters if name not in accepted}
     if "q" in filters:
         # A search may hold a person's name, and an export's filters go into the audit log and
         # the file's manifest, which others read: exports filter by fields only.
@@ -151,6 +154,15 @@ def filtered(user, kind: str, filters: dict, *, organisation_id: int | None = No
     if identifiers:
         queryset = queryset.filter(**{source.owner: organisation_id})
     return queryset.order_by(*source.order)
+
+
+def _parameters(filterset) -> set[str]:
+    """The query parameters a list takes: a range filter takes two (`request_date_after`)."""
+    names = set()
+    for name, form_field in filterset.form.fields.items():
+        suffixes = getattr(form_field.widget, "suffixes", None)
+        names.update([f"{name}_{s}" if s else name for s in suffixes] if suffixes else [name])
+    return names
 
 
 def filter_errors(errors: dict) -> dict:
@@ -212,26 +224,127 @@ def cell_formatter(column: Column, fmt: str) -> Callable:
     return plain
 
 
-def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *,
-              fmt: str) -> Iterator[list]:
-    """The formatted cells of each row; owner-only cells left empty outside the owner."""
+class IsoMoment(Func):
+    """A moment as ISO 8601 text in UTC, to the second: `2026-03-10T09:00:00Z`."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=(
+            "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"),
+            **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # '%%%%' survives the template and the backend's own '%%' unescaping.
+        return self.as_sql(compiler, connection,
+                           template="strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%SZ', "
+                                    "%(expressions)s)", **extra)
+
+
+class UuidText(Func):
+    """A UUID as its usual hyphenated text (SQLite keeps 32 bare hex digits)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        x = "%(expressions)s"
+        parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in
+                               ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+        return self.as_sql(compiler, connection, template=f"lower({parts})", **extra)
+
+
+class SpreadsheetText(Func):
+    """Text a spreadsheet would run as a formula (it starts with =, +, -, @, tab or carriage
+    return), prefixed with an apostrophe by the query itself."""
+
+    output_field = CharField()
+
+    @staticmethod
+    def _template(tab: str, cr: str) -> str:
+        x = "%(expressions)s"
+        starts = f"'=', '+', '-', '@', {tab}, {cr}"
+        return f"CASE WHEN substr({x}, 1, 1) IN ({starts}) THEN '''' || {x} ELSE {x} END"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=self._template("chr(9)", "chr(13)"),
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template=self._template("char(9)", "char(13)"), **extra)
+
+
+def _field(queryset: QuerySet, lookup: str):
+    field = queryset.query.resolve_ref(lookup).output_field
+    return field.target_field if field.is_relation else field
+
+
+def _cell(queryset: QuerySet, column: Column, *, spreadsheet: bool):
+    """The expression of one cell as text, or NULL."""
+    kind = _field(queryset, column.source).get_internal_type()
+    ref = F(column.source)
+    if kind == "DateTimeField":
+        return IsoMoment(ref)
+    if kind == "UUIDField":
+        return UuidText(ref)
+    if kind == "BooleanField":
+        return Choose(When(**{column.source: True}, then=Value("true")),
+                    When(**{column.source: False}, then=Value("false")),
+                    default=Value(None), output_field=CharField())
+    if kind in ("CharField", "TextField"):
+        return SpreadsheetText(ref) if spreadsheet else ref
+    # Dates (ISO 8601 in both databases) and numbers.
+    return Cast(ref, CharField())
+
+
+def _gated(cell, column: Column, source: Source, mine: list[int]):
+    """An owner-only cell: its value for the owner's members (or where `unless` opens it),
+    NULL for everyone else."""
+    shown = Q(**{f"{source.owner}__in": mine})
+    if column.unless:
+        shown |= Q(**{column.unless: True})
+    return Choose(When(shown, then=cell), default=Value(None), output_field=CharField())
+
+
+def _numeric(kind: str) -> bool:
+    return kind.endswith("IntegerField") or kind.endswith("AutoField")
+
+
+def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: str,
+              labels: set | None = None) -> Iterator[list]:
+    """The cells of each row, formatted by the database itself: text, ISO 8601 moments in UTC,
+    `true`/`false`, neutralised for spreadsheets; owner-only cells empty outside the owner.
+    The label of each row goes into `labels`, for the label of the file."""
     source = SOURCES[kind]
-    lookups = [c.source for c in cols]
-    extra = [source.owner] + [c.unless for c in cols if c.unless and c.unless not in lookups]
-    index = {name: i for i, name in enumerate(lookups + extra)}
-    owner_at = index[source.owner]
-    gated = [(i, index[c.unless] if c.unless else None)
-             for i, c in enumerate(cols) if c.shown == "owner"]
-    formatters = [cell_formatter(c, fmt) for c in cols]
-    mine = set(policy.roles(user))
-    width = len(cols)
-    for row in queryset.values_list(*lookups, *extra).iterator(chunk_size=CHUNK):
-        if gated and row[owner_at] not in mine:
-            row = list(row)
-            for i, opened_by in gated:
-                if opened_by is None or not row[opened_by]:
-                    row[i] = None
-        yield [f(v) for f, v in zip(formatters, row[:width], strict=True)]
+    mine = list(policy.roles(user))
+    spreadsheet = fmt in ("csv", "xlsx")
+    cells = {}
+    for i, column in enumerate(cols):
+        cell = _cell(queryset, column, spreadsheet=spreadsheet)
+        cells[f"c{i}"] = _gated(cell, column, source, mine) if column.shown == "owner" else cell
+    label_lookup = "case__tlp" if kind == Kind.FOLLOW_UPS else "tlp"
+    values = queryset.annotate(**cells).values_list(*cells, label_lookup)
+    types = [_field(queryset, c.source).get_internal_type() for c in cols]
+    # JSON keeps booleans and numbers as such.
+    typed = fmt == "json" and any(t == "BooleanField" or _numeric(t) for t in types)
+    for row in values.iterator(chunk_size=CHUNK):
+        if labels is not None:
+            labels.add(row[-1])
+        cells_of_row = list(row[:-1])
+        if typed:
+            cells_of_row = [_typed(v, t) for v, t in zip(cells_of_row, types, strict=True)]
+        yield cells_of_row
+
+
+def _typed(value, kind: str):
+    if value is None:
+        return None
+    if kind == "BooleanField":
+        return value == "true"
+    return int(value) if _numeric(kind) else value
 
 
 # --- the compliance record -------------------------------------------------------------------

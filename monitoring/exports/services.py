@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import logging
 import tempfile
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -159,28 +158,44 @@ def _progress(export: Export, expected: int | None):
 
 
 def _write(export: Export, out) -> int:
+    """Write the file; the export's label becomes the strictest label of the rows written."""
     user = export.requester
-    scope, expected, _label = _scope(export)
-    facts = SimpleNamespace(manifest=lambda n: manifest(export, n),
-                            progress=_progress(export, expected))
+    labels: set[str] = set()
+
+    def label() -> str:
+        if labels:
+            export.tlp = rows.strictest_label(labels)
+        return TLP(export.tlp).label
+
+    def facts(rows_written: int) -> dict:
+        label()
+        return manifest(export, rows_written)
+
+    progress = _progress(export, export.row_count)
     if export.kind == Kind.COMPLIANCE:
-        group_by = _group_by(scope)
+        query = _record_query(export.filters)
         if export.format == Format.PDF:
             from . import report
 
-            context = report.report_context(user, query=scope, manifest=manifest(export))
+            context = report.report_context(user, query=query, manifest=manifest(export))
             report.write_pdf(out, context)
             return context["cells"]
-        cells = compliance_record(user, group_by=group_by, filters=record_filters(scope))
+        group_by = _group_by(query)
+        cells = compliance_record(user, group_by=group_by, filters=record_filters(query))
         header, table = rows.record_table(cells, group_by, export.format)
     else:
+        queryset = rows.filtered(user, export.kind, export.filters,
+                                 organisation_id=export.organisation_id,
+                                 identifiers=export.include_identifiers)
         cols = rows.columns(export.kind, export.include_identifiers)
         header = [c.name for c in cols]
-        table = rows.iter_rows(user, scope, export.kind, cols, fmt=export.format)
+        table = rows.iter_rows(user, queryset, export.kind, cols, fmt=export.format,
+                               labels=labels)
     writer = formats.WRITERS[export.format]
-    extra = {"tlp_label": TLP(export.tlp).label} if export.format == Format.XLSX else {}
-    return writer(out, header, table, manifest=facts.manifest, progress=facts.progress,
-                  **extra)
+    extra = {"tlp_label": label} if export.format == Format.XLSX else {}
+    written = writer(out, header, table, manifest=facts, progress=progress, **extra)
+    label()
+    return written
 
 
 def _sha256(fh) -> str:
@@ -233,7 +248,7 @@ def export_build(*, export_id, notify: bool = False) -> str:
         ))
     with transaction.atomic():
         export.save(update_fields=["status", "progress", "row_count", "sha256", "size",
-                                   "finished_at", "expires_at", "file"])
+                                   "finished_at", "expires_at", "file", "tlp"])
         audit.record_many(entries)
         if notify:
             _notify_ready(export)

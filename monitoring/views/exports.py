@@ -1,3 +1,281 @@
-"""(Pages to come.)"""
+"""Exports in the web application: asking for one, watching it being built, taking it out.
 
-urlpatterns: list = []
+The same service as the API asks, builds and opens the file (`monitoring.exports.services`);
+the pages only translate HTTP. What a user may see of exports is the policy's: its own files,
+and for auditors those of their organisation, except files with identifiers.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from cases import policy
+from cases.models import Assurance, Case, Country, LegalInstrument
+from cases.models.sharing import TLP, Distribution
+from cases.views.base import (
+    ListPage,
+    MemberPage,
+    ServiceFormPage,
+    acting_organisation,
+    visible,
+)
+
+from ..exports import services as exports
+from ..exports.formats import CONTENT_TYPES
+from ..filters import ExportFilter
+from ..models import Export, Finding, FollowUp
+from ..record import GROUPINGS
+
+Kind, Status = Export.Kind, Export.Status
+BUILDING = (Status.QUEUED, Status.RUNNING)
+GROUP_LABELS = {
+    "requesting_state": gettext_lazy("Requesting state"),
+    "legal_instrument": gettext_lazy("Legal instrument"),
+    "assurance_type": gettext_lazy("Assurance type"),
+    "year": gettext_lazy("Year observed"),
+}
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+def _countries(request) -> list[tuple[str, str]]:
+    return list(visible(request, Country).values_list("code", "name"))
+
+
+def _instruments(request) -> list[tuple[str, str]]:
+    return [(str(pk), title) for pk, title in
+            visible(request, LegalInstrument).order_by("title").values_list("pk", "title")]
+
+
+def _many(label, choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(label=label, choices=choices, required=False)
+
+
+def _one(label, choices) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=[("", "—"), *choices], required=False)
+
+
+def _date(label) -> forms.DateField:
+    return forms.DateField(label=label, required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def filter_fields(kind: str, request) -> dict[str, forms.Field]:
+    """The filters offered for each kind of export: the list's own filter names."""
+    if kind == Kind.CASES:
+        return {
+            "status": _many(_("Status"), Case.Status.choices),
+            "requesting_state": _many(_("Requesting state"), _countries(request)),
+            "distribution": _many(_("Distribution"), Distribution.choices),
+            "tlp": _many(_("TLP label"), TLP.choices),
+        }
+    if kind == Kind.FOLLOW_UPS:
+        return {
+            "status": _many(_("Status"), FollowUp.Status.choices),
+            "kind": _many(_("Kind of follow-up"), FollowUp.Kind.choices),
+        }
+    if kind == Kind.FINDINGS:
+        return {
+            "outcome": _many(_("Outcome"), Finding.Outcome.choices),
+            "severity": _many(_("Severity"), Finding.Severity.choices),
+            "is_open": _one(_("Open or closed"), [("true", _("Open")), ("false", _("Closed"))]),
+        }
+    if kind == Kind.COMPLIANCE:
+        return {
+            "requesting_state": _one(_("Requesting state"), _countries(request)),
+            "legal_instrument": _one(_("Legal instrument"), _instruments(request)),
+            "assurance_type": _one(_("Assurance type"), Assurance.Type.choices),
+            "observed_after": _date(_("Observed on or after")),
+            "observed_before": _date(_("Observed on or before")),
+            "group_by": forms.MultipleChoiceField(
+                label=_("Group by"), required=False,
+                widget=forms.SelectMultiple(attrs={"size": 4}),
+                choices=[(g, GROUP_LABELS[g]) for g in GROUPINGS],
+                help_text=_("By requesting state when none is chosen."),
+            ),
+        }
+    return {}
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(choices=Kind.choices, widget=forms.HiddenInput)
+    format = forms.ChoiceField(label=gettext_lazy("Format"))
+
+    def __init__(self, *args, kind: str, request, identifiers: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filter_names = []
+        formats = exports.FORMATS_OF.get(kind, ())
+        self.fields["format"].choices = [(f, Export.Format(f).label) for f in formats]
+        for name, field in filter_fields(kind, request).items():
+            self.fields[name] = field
+            self.filter_names.append(name)
+        if identifiers and kind == Kind.CASES:
+            self.fields["include_identifiers"] = forms.BooleanField(
+                label=_("Include subjects' names and dates of birth"), required=False,
+                help_text=_("Only your organisation's own cases; every download is audited."),
+            )
+
+    def add_error(self, field, error):
+        # The kind is chosen by a link, not a field: its errors go on top of the form.
+        super().add_error(None if field == "kind" else field, error)
+
+    def filters(self) -> dict:
+        """The filters as the export service takes them (the API's query parameters)."""
+        out = {}
+        for name in self.filter_names:
+            value = self.cleaned_data.get(name)
+            if value in (None, "", []):
+                continue
+            out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return out
+
+
+def _initial(data: QueryDict, fields: dict) -> dict:
+    """A form prefilled from a link (the compliance record's "export these")."""
+    initial = {}
+    for name, field in fields.items():
+        values = [v for v in data.getlist(name) if "\x00" not in v]
+        if values:
+            many = isinstance(field, forms.MultipleChoiceField)
+            initial[name] = values if many else values[-1]
+    return initial
+
+
+def _service_errors(error: ValidationError) -> ValidationError:
+    """`filters.status` of the service is the form's `status` field."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({key.removeprefix("filters."): value
+                            for key, value in error.error_dict.items()})
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+class ExportList(ListPage):
+    template_name = "monitoring/exports/list.html"
+    model = Export
+    filterset_class = ExportFilter
+    orderings = {"-created": ("-created_at",), "created": ("created_at",)}
+    default_ordering = "-created"
+
+    def optimise(self, queryset):
+        return queryset.select_related("requester", "organisation")
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        invalid = context["filter"] is not None and context["filter"].is_bound and (
+            not context["filter"].is_valid())
+        return self.render_to_response(context, status=400 if invalid else 200)
+
+
+class ExportCreate(ServiceFormPage):
+    template_name = "monitoring/exports/create.html"
+    title = gettext_lazy("New export")
+    submit_label = gettext_lazy("Ask for the export")
+
+    def kind(self) -> str:
+        if self.request.method == "POST":
+            # Refused by the form when unknown, so that the user learns why.
+            return self.request.POST.get("kind", "")
+        kind = self.request.GET.get("kind")
+        return kind if kind in Kind.values else Kind.CASES
+
+    def may_see_identifiers(self) -> bool:
+        org = acting_organisation(self.request)
+        return org is not None and policy.has_right(
+            self.request.user, org.pk, policy.Resource.SUBJECT, policy.Action.VIEW_IDENTIFIERS)
+
+    def get_form(self, data=None, files=None):
+        kind = self.kind()
+        form = ExportForm(data, kind=kind, request=self.request,
+                          identifiers=self.may_see_identifiers())
+        if data is None:
+            form.initial = {"kind": kind, **_initial(self.request.GET, form.fields)}
+        return form
+
+    def perform(self, form):
+        data = form.cleaned_data
+        try:
+            export = exports.export_request(
+                actor=self.request.user, kind=data["kind"], format=data["format"],
+                filters=form.filters(), organisation=acting_organisation(self.request),
+                include_identifiers=bool(data.get("include_identifiers")),
+            )
+        except ValidationError as error:
+            raise _service_errors(error) from None
+        return reverse("monitoring:export_detail", args=[export.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["kinds"] = Kind.choices
+        context["kind"] = self.kind()
+        context["cancel_url"] = reverse("monitoring:export_list")
+        return context
+
+
+def _visible_export(request, pk) -> Export:
+    try:
+        return visible(request, Export).select_related("requester", "organisation").get(pk=pk)
+    except Export.DoesNotExist:
+        raise Http404 from None
+
+
+class ExportDetail(MemberPage, TemplateView):
+    template_name = "monitoring/exports/detail.html"
+
+    def get_template_names(self):
+        # HTMX polls only the status part while the file is being built.
+        if self.request.htmx:
+            return ["monitoring/exports/status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        export = _visible_export(self.request, kwargs["pk"])
+        context.update(
+            export=export,
+            building=export.status in BUILDING,
+            manifest=exports.manifest(export),
+            tlp_label=TLP(export.tlp).label,
+        )
+        return context
+
+
+class ExportDownload(MemberPage, View):
+    def get(self, request, pk):
+        export = _visible_export(request, pk)
+        try:
+            fh = exports.export_open(actor=request.user, export=export)
+        except exports.Gone as exc:
+            return render(request, "monitoring/exports/unavailable.html",
+                          {"export": export, "reason": str(exc),
+                           "title": _("This export has expired")}, status=410)
+        except exports.NotReady as exc:
+            return render(request, "monitoring/exports/unavailable.html",
+                          {"export": export, "reason": str(exc),
+                           "title": _("This export is not ready")}, status=409)
+        response = FileResponse(fh, as_attachment=True,
+                                filename=export.file.name.rsplit("/", 1)[-1],
+                                content_type=CONTENT_TYPES[export.format])
+        response["X-Content-SHA256"] = export.sha256
+        response["X-TLP"] = TLP(export.tlp).label
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+urlpatterns = [
+    path("exports/", ExportList.as_view(), name="export_list"),
+    path("exports/new/", ExportCreate.as_view(), name="export_create"),
+    path("exports/<uuid:pk>/", ExportDetail.as_view(), name="export_detail"),
+    path("exports/<uuid:pk>/download/", ExportDownload.as_view(), name="export_download"),
+]
