@@ -41,23 +41,36 @@ def strict_boolean(**kwargs) -> filters.TypedChoiceFilter:
     )
 
 
-class CountryFilter(filters.ModelMultipleChoiceFilter):
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    """Any of several values of a column of the record itself. No join can repeat a row, so no
+    DISTINCT, which would make the database sort and compare whole rows."""
+
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
+class CountryFilter(filters.ModelMultipleChoiceFilter):
+    """Countries by ISO code; DISTINCT only where asked (a subject's several nationalities)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
         kwargs.setdefault("queryset", Country.objects.all())
         kwargs.setdefault("to_field_name", "code")
         super().__init__(*args, **kwargs)
 
 
 class CaseFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=Case.Status.choices)
-    channel = filters.MultipleChoiceFilter(choices=Case.Channel.choices)
+    status = ChoicesFilter(choices=Case.Status.choices)
+    channel = ChoicesFilter(choices=Case.Channel.choices)
     requesting_state = CountryFilter()
     requested_state = CountryFilter()
     organisation = filters.ModelMultipleChoiceFilter(
-        field_name="owner", to_field_name="slug", queryset=Organisation.objects.all()
+        field_name="owner", to_field_name="slug", queryset=Organisation.objects.all(),
+        distinct=False,
     )
-    distribution = filters.MultipleChoiceFilter(choices=Distribution.choices)
-    tlp = filters.MultipleChoiceFilter(choices=TLP.choices)
+    distribution = ChoicesFilter(choices=Distribution.choices)
+    tlp = ChoicesFilter(choices=TLP.choices)
     subject = filters.ModelChoiceFilter(queryset=_visible(Subject))
     legal_instrument = filters.NumberFilter(
         field_name="legal_instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0
@@ -86,7 +99,7 @@ class CaseFilter(filters.FilterSet):
 
 
 class SubjectFilter(filters.FilterSet):
-    refugee_status = filters.MultipleChoiceFilter(choices=Subject.RefugeeStatus.choices)
+    refugee_status = ChoicesFilter(choices=Subject.RefugeeStatus.choices)
     nationality = CountryFilter(field_name="nationalities__country", distinct=True)
     reprisal_risk = strict_boolean()
     do_not_contact = strict_boolean()
@@ -111,8 +124,8 @@ class CaseChildFilter(filters.FilterSet):
 
 
 class AssuranceFilter(CaseChildFilter):
-    type = filters.MultipleChoiceFilter(choices=Assurance.Type.choices)
-    form = filters.MultipleChoiceFilter(choices=Assurance.Form.choices)
+    type = ChoicesFilter(choices=Assurance.Type.choices)
+    form = ChoicesFilter(choices=Assurance.Form.choices)
     binding = strict_boolean()
     given_on = filters.DateFromToRangeFilter()
 
@@ -122,7 +135,7 @@ class AssuranceFilter(CaseChildFilter):
 
 
 class ProceedingFilter(CaseChildFilter):
-    kind = filters.MultipleChoiceFilter(choices=ProceedingEvent.Kind.choices)
+    kind = ChoicesFilter(choices=ProceedingEvent.Kind.choices)
     date = filters.DateFromToRangeFilter()
 
     class Meta:
@@ -134,7 +147,7 @@ class MembershipFilter(filters.FilterSet):
     organisation = filters.ModelChoiceFilter(
         field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
     )
-    role = filters.MultipleChoiceFilter(choices=Membership.Role.choices)
+    role = ChoicesFilter(choices=Membership.Role.choices)
 
     class Meta:
         model = Membership
@@ -142,7 +155,7 @@ class MembershipFilter(filters.FilterSet):
 
 
 class AuditEventFilter(filters.FilterSet):
-    action = filters.MultipleChoiceFilter(choices=AuditEvent.Action.choices)
+    action = ChoicesFilter(choices=AuditEvent.Action.choices)
     object_type = filters.CharFilter(max_length=50)
     object_id = filters.CharFilter(max_length=64)
     actor = filters.CharFilter(field_name="actor_username", max_length=150)
@@ -158,8 +171,8 @@ class AuditEventFilter(filters.FilterSet):
 
 class InstrumentFilter(filters.FilterSet):
     party = filters.CharFilter(method="by_party", max_length=2, label="Either party (ISO code)")
-    kind = filters.MultipleChoiceFilter(choices=LegalInstrument.Kind.choices)
-    status = filters.MultipleChoiceFilter(choices=LegalInstrument.Status.choices)
+    kind = ChoicesFilter(choices=LegalInstrument.Kind.choices)
+    status = ChoicesFilter(choices=LegalInstrument.Status.choices)
 
     class Meta:
         model = LegalInstrument

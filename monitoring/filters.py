@@ -1,5 +1,6 @@
 import django_filters as filters
 
+from cases.filters import ChoicesFilter
 from cases.models import Case
 
 from .models import CheckReport, Evidence, Export, Finding, FollowUp, Notification
@@ -27,8 +28,8 @@ class ByCase(filters.FilterSet):
 
 class FollowUpFilter(MineFilter, ByCase):
     mine_field = "assignee"
-    status = filters.MultipleChoiceFilter(choices=FollowUp.Status.choices)
-    kind = filters.MultipleChoiceFilter(choices=FollowUp.Kind.choices)
+    status = ChoicesFilter(choices=FollowUp.Status.choices)
+    kind = ChoicesFilter(choices=FollowUp.Kind.choices)
     due = filters.IsoDateTimeFromToRangeFilter(field_name="due_at")
     assignee = filters.CharFilter(field_name="assignee__username", max_length=150)
     mine = filters.BooleanFilter(method="only_mine", label="Assigned to me")
@@ -39,7 +40,7 @@ class FollowUpFilter(MineFilter, ByCase):
 
 
 class CheckReportFilter(ByCase):
-    access = filters.MultipleChoiceFilter(choices=CheckReport.Access.choices)
+    access = ChoicesFilter(choices=CheckReport.Access.choices)
     checked = filters.IsoDateTimeFromToRangeFilter(field_name="checked_at")
 
     class Meta:
@@ -48,8 +49,8 @@ class CheckReportFilter(ByCase):
 
 
 class FindingFilter(ByCase):
-    outcome = filters.MultipleChoiceFilter(choices=Finding.Outcome.choices)
-    severity = filters.MultipleChoiceFilter(choices=Finding.Severity.choices)
+    outcome = ChoicesFilter(choices=Finding.Outcome.choices)
+    severity = ChoicesFilter(choices=Finding.Severity.choices)
     is_open = filters.BooleanFilter()
     assurance = filters.UUIDFilter(field_name="assurance_id")
     report = filters.UUIDFilter(field_name="report_id")
@@ -68,7 +69,7 @@ class EvidenceFilter(ByCase):
 
 
 class NotificationFilter(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Notification.Kind.choices)
+    kind = ChoicesFilter(choices=Notification.Kind.choices)
     unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
@@ -78,8 +79,8 @@ class NotificationFilter(filters.FilterSet):
 
 class ExportFilter(MineFilter):
     mine_field = "requester"
-    kind = filters.MultipleChoiceFilter(choices=Export.Kind.choices)
-    status = filters.MultipleChoiceFilter(choices=Export.Status.choices)
+    kind = ChoicesFilter(choices=Export.Kind.choices)
+    status = ChoicesFilter(choices=Export.Status.choices)
     mine = filters.BooleanFilter(method="only_mine", label="Requested by me")
 
     class Meta:

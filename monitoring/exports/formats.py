@@ -18,14 +18,18 @@ from openpyxl.styles import Font
 
 from .rows import neutralise
 
-PROGRESS_EVERY = 5000
 Progress = Callable[[int], None]
+# Rows come in chunks (lists of rows): per-row work stays inside the C csv writer.
+Chunks = Iterable[list]
 
 
-def _counted(rows: Iterable[list], progress: Progress | None) -> Iterable[list]:
-    for count, row in enumerate(rows, 1):
-        yield row
-        if progress is not None and count % PROGRESS_EVERY == 0:
+def _chunks(chunks: Chunks, progress: Progress | None):
+    """Each chunk with the count of rows so far, progress reported after each."""
+    count = 0
+    for chunk in chunks:
+        yield chunk
+        count += len(chunk)
+        if progress is not None:
             progress(count)
 
 
@@ -40,35 +44,36 @@ class _Utf8:
         self.out.write(self.encode(text))
 
 
-def write_csv(out, header: list[str], rows: Iterable[list], *, manifest: Callable[[int], dict],
+def write_csv(out, header: list[str], chunks: Chunks, *, manifest: Callable[[int], dict],
               progress: Progress | None = None) -> int:
     """UTF-8 with a byte-order mark, so that spreadsheets read accents right."""
     out.write(codecs.BOM_UTF8)
     writer = csv.writer(_Utf8(out), lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])
     count = 0
-    for row in _counted(rows, progress):
-        writer.writerow(row)
-        count += 1
+    for chunk in _chunks(chunks, progress):
+        writer.writerows(chunk)
+        count += len(chunk)
     return count
 
 
-def write_json(out, header: list[str], rows: Iterable[list], *,
+def write_json(out, header: list[str], chunks: Chunks, *,
                manifest: Callable[[int], dict], progress: Progress | None = None) -> int:
     """`{"columns": [...], "rows": [{...}, ...], "manifest": {...}}`, written row by row."""
     sink = _Utf8(out)
     sink.write('{"columns": ' + json.dumps(header, ensure_ascii=False) + ', "rows": [')
     count = 0
-    for row in _counted(rows, progress):
-        sink.write(("\n" if count == 0 else ",\n")
-                   + json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False))
-        count += 1
+    for chunk in _chunks(chunks, progress):
+        for row in chunk:
+            sink.write(("\n" if count == 0 else ",\n")
+                       + json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False))
+            count += 1
     sink.write('\n], "manifest": ' + json.dumps(manifest(count), ensure_ascii=False, indent=1)
                + "}\n")
     return count
 
 
-def write_xlsx(out, header: list[str], rows: Iterable[list], *,
+def write_xlsx(out, header: list[str], chunks: Chunks, *,
                manifest: Callable[[int], dict], progress: Progress | None = None,
                tlp_label: Callable[[], str] | None = None) -> int:
     """A write-only workbook (openpyxl streams each sheet to a temporary file). The label,
@@ -78,9 +83,10 @@ def write_xlsx(out, header: list[str], rows: Iterable[list], *,
     bold = Font(bold=True)
     data.append([_header_cell(data, neutralise(h), bold) for h in header])
     count = 0
-    for row in _counted(rows, progress):
-        data.append(row)
-        count += 1
+    for chunk in _chunks(chunks, progress):
+        for row in chunk:
+            data.append(row)
+        count += len(chunk)
     sheet = workbook.create_sheet("Manifest")
     for key, value in manifest(count).items():
         if isinstance(value, dict | list):

@@ -8,6 +8,7 @@ in bulk. Rows are read with `values_list()` in chunks, so memory stays flat howe
 from __future__ import annotations
 
 import datetime
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from ..filters import FindingFilter, FollowUpFilter
 from ..models import Export, Finding, FollowUp
 
 Kind = Export.Kind
-CHUNK = 2000
+CHUNK = 5000
 # A cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -315,9 +316,9 @@ def _numeric(kind: str) -> bool:
 
 def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: str,
               labels: set | None = None) -> Iterator[list]:
-    """The cells of each row, formatted by the database itself: text, ISO 8601 moments in UTC,
-    `true`/`false`, neutralised for spreadsheets; owner-only cells empty outside the owner.
-    The label of each row goes into `labels`, for the label of the file."""
+    """Chunks of rows, each cell formatted by the database itself: text, ISO 8601 moments in
+    UTC, `true`/`false`, neutralised for spreadsheets; owner-only cells empty outside the
+    owner. The label of each row goes into `labels`, for the label of the file."""
     source = SOURCES[kind]
     mine = list(policy.roles(user))
     spreadsheet = fmt in ("csv", "xlsx")
@@ -330,13 +331,15 @@ def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: s
     types = [_field(queryset, c.source).get_internal_type() for c in cols]
     # JSON keeps booleans and numbers as such.
     typed = fmt == "json" and any(t == "BooleanField" or _numeric(t) for t in types)
-    for row in values.iterator(chunk_size=CHUNK):
-        if labels is not None:
-            labels.add(row[-1])
-        cells_of_row = list(row[:-1])
+    found = labels if labels is not None else set()
+    rows = values.iterator(chunk_size=CHUNK)
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        found.update(row[-1] for row in chunk)
         if typed:
-            cells_of_row = [_typed(v, t) for v, t in zip(cells_of_row, types, strict=True)]
-        yield cells_of_row
+            yield [[_typed(v, t) for v, t in zip(row[:-1], types, strict=True)]
+                   for row in chunk]
+        else:
+            yield [row[:-1] for row in chunk]
 
 
 def _typed(value, kind: str):
@@ -369,5 +372,5 @@ def record_table(cells: list[dict], group_by: tuple[str, ...], fmt: str):
         flat = {**cell, **{f"outcome_{o}": n for o, n in cell.get("outcomes", {}).items()}}
         return [flat.get(name) for name in header]
 
-    rows = ([f(v) for f, v in zip(formatters, values(cell), strict=True)] for cell in cells)
-    return header, rows
+    return header, [[[f(v) for f, v in zip(formatters, values(cell), strict=True)]
+                     for cell in cells]]
