@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint
+.PHONY: run test install lint messages
 
 $(STAMP): pyproject.toml
 	@# The PDF report (WeasyPrint) needs Pango, HarfBuzz's subsetter and a font: Debian
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core) || \
 		echo "Pango is missing and could not be installed: no PDF reports"
+	@# The translation tests read the catalogues with GNU gettext.
+	@command -v xgettext >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext) || \
+		echo "gettext is missing and could not be installed: the translation tests will fail"
+	@# The browser tests drive Debian's Chromium.
+	@command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
+		echo "Chromium is missing and could not be installed: the browser tests will fail"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
@@ -31,3 +39,10 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+## Gather the marked strings into the French and German catalogues, and compile them
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l de --no-location --no-obsolete \
+		--ignore=.venv --ignore=bench --ignore=staticfiles --ignore=tests --ignore=media \
+		--ignore=docs
+	$(PY) manage.py compilemessages -l fr -l de --ignore=.venv

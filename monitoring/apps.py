@@ -113,3 +113,6 @@ class MonitoringConfig(AppConfig):
                                   dispatch_uid="monitoring.plan")
         proceeding_recorded.connect(on_proceeding, sender=ProceedingEvent, weak=False,
                                     dispatch_uid="monitoring.hearing")
+
+        # The case page's monitoring panels and timeline entries register themselves.
+        from .views import panels  # noqa: F401

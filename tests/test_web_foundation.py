@@ -8,6 +8,11 @@ from .factories import MembershipFactory
 
 PASSWORD = "correct horse battery staple"
 
+# The pages of the frame whose access these tests cover.
+PAGES = {"dashboard", "login", "logout", "password_change", "password_change_done",
+         "password_reset", "password_reset_done", "password_reset_confirm",
+         "password_reset_complete", "cases:switch_organisation"}
+
 
 def signed_in(user) -> Client:
     client = Client()
@@ -74,3 +79,22 @@ def test_sign_out(world):
     client = signed_in(world.fr_caseworker)
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_password_change_and_reset_pages(world, client, mailoutbox):
+    signed = signed_in(world.fr_caseworker)
+    assert signed.get("/accounts/password/").status_code == 200
+    response = signed.post("/accounts/password/", {
+        "old_password": PASSWORD, "new_password1": "another long passphrase 2026",
+        "new_password2": "another long passphrase 2026"})
+    assert response.status_code == 302
+    assert signed.get("/accounts/password/done/").status_code == 200
+    world.fr_caseworker.email = "fr@example.org"
+    world.fr_caseworker.save()
+    assert client.post("/accounts/password/reset/", {"email": "fr@example.org"}).status_code == 302
+    assert len(mailoutbox) == 1 and "/accounts/password/reset/" in mailoutbox[0].body
+    link = next(line for line in mailoutbox[0].body.splitlines() if "/reset/" in line)
+    page = client.get(link[link.index("/accounts"):], follow=True)
+    assert page.status_code == 200 and b"new_password1" in page.content
+    assert client.get("/accounts/password/reset/sent/").status_code == 200
+    assert client.get("/accounts/password/reset/done/").status_code == 200

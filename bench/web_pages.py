@@ -1,0 +1,161 @@
+"""Benchmark of the web application's pages: server time and SQL statements per page.
+
+    .venv/bin/python bench/web_pages.py [--cases 20000] [--findings 100000] [--repeat 5]
+
+It drops and recreates its own database (BENCH_DATABASE_URL, by default
+postgres://postgres@127.0.0.1:5432/em_bench_web; the name must contain "bench"), migrates it,
+and measures every main page twice:
+- on the demo data (`manage.py seed_demo`: seven organisations, twelve cases), as the French
+  NGO's caseworker and auditor;
+- after adding a large data set with the compliance benchmark's seeder (bench/
+  compliance_record.py: `--cases` cases and `--findings` findings over 50 organisations), as a
+  caseworker and an auditor of one of those organisations.
+Each page is requested `--repeat` times through Django's test client in this process (no
+network, DEBUG off); the printout gives the median server time, the statements of one request
+and the response size. Server time here is the whole request inside Django: middleware, views,
+queries and templates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import compliance_record as seeding  # noqa: E402 - the seeder of the compliance benchmark
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_web"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--findings", type=int, default=100_000)
+    parser.add_argument("--organisations", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5)
+    return parser.parse_args(argv)
+
+
+def pages(user) -> list[tuple[str, str]]:
+    """(name, URL) of the main pages, with records of the user's own organisation."""
+    from cases import policy
+    from cases.models import Case
+    from monitoring.models import Finding, FollowUp
+
+    mine = list(policy.roles(user))
+    case = Case.objects.filter(owner_id__in=mine, status="monitoring_active").first() \
+        or Case.objects.filter(owner_id__in=mine).first()
+    follow_up = FollowUp.objects.filter(case__owner_id__in=mine).first()
+    finding = Finding.objects.filter(case__owner_id__in=mine).first()
+    out = [
+        ("dashboard", "/"),
+        ("case list", "/cases/"),
+        ("case list, filtered", "/cases/?status=monitoring_active&requesting_state=CN"),
+        ("case list, page 5", "/cases/?page=5"),
+        ("follow-up list", "/follow-ups/"),
+        ("shared with us", "/shared-with-us/"),
+        ("notifications", "/notifications/"),
+        ("compliance record", "/record/"),
+        ("compliance record by state and type",
+         "/record/?group_by=requesting_state&group_by=assurance_type"),
+        ("exports", "/exports/"),
+        ("audit log", "/audit/"),
+    ]
+    if case is not None:
+        out += [("case page", f"/cases/{case.pk}/"), ("case edit form", f"/cases/{case.pk}/edit/")]
+    if follow_up is not None:
+        out.append(("check-report form", f"/follow-ups/{follow_up.pk}/report/"))
+    if finding is not None:
+        out.append(("finding page", f"/findings/{finding.pk}/"))
+    return out
+
+
+def measure(client, url: str, repeat: int) -> tuple[float, int, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    for i in range(repeat):
+        if i == 0:
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - start)
+            statements = len(ctx.captured_queries)
+        else:
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, statements, response.status_code, len(response.content)
+
+
+def report(title: str, users, repeat: int) -> None:
+    from django.test import Client
+
+    print(f"\n{title}")
+    print(f"{'page':<38} {'user':<26} {'ms':>8} {'SQL':>5} {'status':>6} {'KB':>7}")
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        for name, url in pages(user):
+            ms, statements, status, size = measure(client, url, repeat)
+            print(f"{name:<38} {user.username:<26} {ms:8.1f} {statements:5d} {status:6d} "
+                  f"{size / 1024:7.1f}")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = seeding.recreate_database(url)
+    seeding.setup_django(url)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    User = get_user_model()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    print("Extradition Monitor: web pages benchmark")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, PostgreSQL {pg}; database {name}")
+    demo = [User.objects.get(username=u) for u in ("ngo-fr.caseworker", "ngo-fr.auditor")]
+    report("demo data (seed_demo)", demo, args.repeat)
+
+    started = time.perf_counter()
+    seeder = seeding.Seeder(seeding.parse_args([
+        "--organisations", str(args.organisations), "--cases", str(args.cases),
+        "--findings", str(args.findings)]))
+    with transaction.atomic():
+        seeder.organisations()
+        seeder.seed()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    from django.db.models import Count
+
+    from cases.models import Case
+
+    print(f"\nseeded {Case.objects.count():,} cases in {time.perf_counter() - started:.0f} s")
+    busiest = (Case.objects.values("owner__slug").order_by().annotate(n=Count("id"))
+               .order_by("-n").first())
+    slug = busiest["owner__slug"]
+    large = [User.objects.get(username=f"{slug}.{role}") for role in ("caseworker", "auditor")]
+    report(f"{Case.objects.count():,} cases (the busiest organisation, {slug})", large,
+           args.repeat)
+
+
+if __name__ == "__main__":
+    main()

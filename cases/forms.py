@@ -1,0 +1,369 @@
+"""Forms of the case register pages.
+
+They only shape and type what the user sent; the rules (TLP ceilings, date order, who may
+write) are the services', whose errors the pages put next to these fields. Every choice of
+another record is built from what the user may see or from its own organisation's records.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from . import policy
+from .models import (
+    Assurance,
+    Case,
+    Country,
+    LegalInstrument,
+    Offence,
+    Organisation,
+    ProceedingEvent,
+    SharingGroup,
+    Subject,
+)
+from .models.cases import TRANSITIONS
+
+User = get_user_model()
+# The longest monitoring interval a form takes: ten years, far inside any integer column.
+MAX_FREQUENCY_DAYS = 3650
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value always in ISO form, which it needs."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _date_widgets(*names: str) -> dict:
+    return {name: DateInput() for name in names}
+
+
+class ServiceForm:
+    """Mixin: the service validates the record, not the model layer.
+
+    A ModelForm would also run the model's own checks and constraints, repeating the service's
+    rules with vaguer messages; the instance is only read for initial values. The hidden
+    `version` has no place to show an error, so its errors go to the whole form.
+    """
+
+    fieldsets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def _post_clean(self):
+        for name, field in self.fields.items():
+            if field.widget.is_hidden and name in self._errors:
+                for message in self._errors.pop(name):
+                    self.add_error(NON_FIELD_ERRORS, message)
+                self.cleaned_data.pop(name, None)
+
+    def grouped(self) -> list[tuple[str, list]]:
+        """The visible fields under their headings, for templates that show fieldsets."""
+        if not self.fieldsets:
+            return [("", self.visible_fields())]
+        return [(legend, [self[name] for name in names if name in self.fields])
+                for legend, names in self.fieldsets]
+
+
+def add_version(form, instance) -> None:
+    """Edit forms carry the version the user loaded, so a stale save is refused."""
+    form.fields["version"] = forms.IntegerField(
+        min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput,
+        error_messages={"required": _("The form lacks the version you loaded: reload it.")},
+    )
+    form.initial.setdefault("version", instance.version)
+
+
+# --- repeated rows (offences of a case, nationalities of a subject) -------------------------
+
+
+class RowSet(forms.Form):
+    """A few rows of the same fields, shown as fieldsets; empty rows are ignored.
+
+    Simpler than a formset: no management form to forge or forget, so a plain POST works.
+    """
+
+    legend = ""
+    row_fields: tuple[str, ...] = ()
+    required_in_row: tuple[str, ...] = ()
+
+    def __init__(self, data=None, *, rows: int, initial_rows=(), prefix: str):
+        initial = {}
+        for i, row in enumerate(initial_rows):
+            initial.update({f"{i}-{name}": value for name, value in row.items()})
+        super().__init__(data, initial=initial, prefix=prefix)
+        self.initial_rows = [dict(row) for row in initial_rows]
+        self.count = rows
+        for i in range(rows):
+            for name in self.row_fields:
+                field = self.make_field(name)
+                field.required = False
+                field.label = _("%(field)s (row %(row)d)") % {"field": field.label, "row": i + 1}
+                self.fields[f"{i}-{name}"] = field
+
+    def make_field(self, name: str) -> forms.Field:
+        raise NotImplementedError
+
+    def _row(self, i: int) -> dict:
+        return {name: self.cleaned_data.get(f"{i}-{name}") for name in self.row_fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        for i in range(self.count):
+            row = self._row(i)
+            if not any(v not in (None, "") for v in row.values()):
+                continue
+            for name in self.required_in_row:
+                if row[name] in (None, "") and f"{i}-{name}" not in self._errors:
+                    self.add_error(f"{i}-{name}", _("This field is required in a filled row."))
+        return cleaned
+
+    def values(self) -> list[dict]:
+        """The filled rows, as the service takes them."""
+        rows = [self._row(i) for i in range(self.count)]
+        return [self.to_service(row) for row in rows
+                if any(v not in (None, "") for v in row.values())]
+
+    def to_service(self, row: dict) -> dict:
+        return row
+
+    def rows(self) -> list[list]:
+        return [[self[f"{i}-{name}"] for name in self.row_fields] for i in range(self.count)]
+
+
+class OffenceRows(RowSet):
+    legend = _("Offences")
+    row_fields = ("description", "category", "max_penalty")
+    required_in_row = ("description", "category")
+
+    def make_field(self, name):
+        if name == "category":
+            return forms.ChoiceField(label=_("Category"),
+                                     choices=[("", "—"), *Offence.Category.choices])
+        if name == "description":
+            return forms.CharField(label=_("Description"), max_length=500)
+        return forms.CharField(label=_("Maximum penalty"), max_length=200)
+
+    def to_service(self, row):
+        return {"description": row["description"], "category": row["category"],
+                "max_penalty": row["max_penalty"] or ""}
+
+
+class NationalityRows(RowSet):
+    legend = _("Nationalities")
+    row_fields = ("country", "acquired_on", "lost_on")
+    required_in_row = ("country",)
+
+    def make_field(self, name):
+        if name == "country":
+            return forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(),
+                                          empty_label="—")
+        label = _("Acquired on") if name == "acquired_on" else _("Lost on")
+        return forms.DateField(label=label, widget=DateInput())
+
+
+def row_count(existing: int) -> int:
+    """Three rows, or one more than the record already has, so nothing stored is dropped."""
+    return max(3, existing + 1)
+
+
+class WithRows:
+    """Mixin of a form that also carries a RowSet (`self.rows`), valid only together."""
+
+    rows: RowSet
+
+    def is_valid(self):
+        main = super().is_valid()
+        return self.rows.is_valid() and main
+
+    def rows_initial(self) -> list[dict]:
+        """The rows the record had, in the form `RowSet.values()` gives."""
+        return self.rows.initial_rows
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+class CaseForm(WithRows, ServiceForm, forms.ModelForm):
+    """A case as the API's CaseSerializer takes it, for the organisation that owns it."""
+
+    fieldsets = (
+        (_("The case"), ("subject", "status", "requesting_state", "requested_state", "channel")),
+        (_("Legal basis"), ("legal_instrument", "legal_basis_note", "interpol_notice",
+                            "interpol_reference")),
+        (_("Dates"), ("request_date", "arrest_date", "decision_date", "surrender_date")),
+        (_("Sharing"), ("tlp", "distribution", "sharing_group", "named_recipients")),
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "subject", "requesting_state", "requested_state", "channel", "legal_instrument",
+            "legal_basis_note", "interpol_notice", "interpol_reference", "request_date",
+            "arrest_date", "decision_date", "surrender_date", "tlp", "distribution",
+            "sharing_group", "named_recipients",
+        ]
+        widgets = {
+            **_date_widgets("request_date", "arrest_date", "decision_date", "surrender_date"),
+            "named_recipients": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "named_recipients": _("TLP:RED cases stay with these people of your organisation."),
+            "distribution": _("How far the case is shared; the TLP label sets the ceiling."),
+        }
+
+    def __init__(self, data=None, files=None, *, user, organisation: Organisation,
+                 instance: Case | None = None):
+        self.editing = instance is not None
+        super().__init__(data, files, instance=instance)
+        self.fields["subject"].queryset = policy.restrict(
+            Subject.objects.all(), user).filter(owner=organisation).order_by("reference")
+        self.fields["subject"].help_text = _("One of your organisation's subjects, by "
+                                             "pseudonymous reference.")
+        self.fields["sharing_group"].queryset = policy.restrict(SharingGroup.objects.all(), user)
+        self.fields["named_recipients"].queryset = User.objects.filter(
+            memberships__organisation=organisation).order_by("username")
+        self.fields["named_recipients"].label_from_instance = lambda u: u.get_username()
+        self.fields["legal_instrument"].queryset = LegalInstrument.objects.order_by("title")
+        if self.editing:
+            add_version(self, instance)
+        else:
+            self.fields["status"] = forms.ChoiceField(
+                label=_("Status"), initial=Case.Status.REQUEST_RECEIVED,
+                choices=[(s, Case.Status(s).label) for s in
+                         (Case.Status.REQUEST_RECEIVED, Case.Status.PROVISIONAL_ARREST)])
+        self.order_fields([name for _legend, names in self.fieldsets for name in names])
+        existing = [{"description": o.description, "category": o.category,
+                     "max_penalty": o.max_penalty}
+                    for o in instance.offences.all()] if self.editing else []
+        self.rows = OffenceRows(data, rows=row_count(len(existing)), initial_rows=existing,
+                                prefix="offence")
+
+    def service_fields(self) -> dict:
+        """The case's own fields, as the service takes them."""
+        data = dict(self.cleaned_data)
+        for name in ("named_recipients", "version", "status"):
+            data.pop(name, None)
+        return data
+
+
+class TransitionForm(ServiceForm, forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+    date = forms.DateField(label=_("Date"), required=False, widget=DateInput(),
+                           help_text=_("Empty means today."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000,
+                           widget=forms.Textarea,
+                           help_text=_("Seen only inside your organisation."))
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"), required=False,
+        choices=[("", "—"), *Case.ClosureReason.choices],
+        help_text=_("Only when monitoring closes."))
+
+    def __init__(self, data=None, files=None, *, case: Case):
+        super().__init__(data, files)
+        self.set_case(case)
+        add_version(self, case)
+
+    def set_case(self, case: Case) -> None:
+        allowed = TRANSITIONS[case.status]
+        self.fields["to"].choices = [(s, Case.Status(s).label) for s in allowed]
+        if Case.Status.MONITORING_CLOSED not in allowed:
+            self.fields.pop("closure_reason", None)
+        elif "closure_reason" not in self.fields:
+            self.fields["closure_reason"] = copy.deepcopy(self.base_fields["closure_reason"])
+
+
+# --- subjects --------------------------------------------------------------------------------
+
+
+class SubjectForm(WithRows, ServiceForm, forms.ModelForm):
+    fieldsets = (
+        (_("Identity (seen only inside your organisation)"),
+         ("full_name", "other_names", "date_of_birth", "contacts", "notes")),
+        (_("Protection and risks"),
+         ("refugee_status", "protection_state", "reprisal_risk", "do_not_contact")),
+        (_("Consent"), ("consent_to_record", "consent_to_share")),
+    )
+
+    class Meta:
+        model = Subject
+        fields = [
+            "full_name", "other_names", "date_of_birth", "contacts", "notes", "refugee_status",
+            "protection_state", "reprisal_risk", "do_not_contact", "consent_to_record",
+            "consent_to_share",
+        ]
+        widgets = _date_widgets("date_of_birth")
+
+    def __init__(self, data=None, files=None, *, instance: Subject | None = None):
+        self.editing = instance is not None
+        super().__init__(data, files, instance=instance)
+        if self.editing:
+            add_version(self, instance)
+        existing = [{"country": n.country, "acquired_on": n.acquired_on,
+                     "lost_on": n.lost_on}
+                    for n in instance.nationalities.select_related("country")
+                    ] if self.editing else []
+        self.rows = NationalityRows(data, rows=row_count(len(existing)), initial_rows=existing,
+                                    prefix="nationality")
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+
+# --- assurances and proceedings --------------------------------------------------------------
+
+
+class AssuranceForm(ServiceForm, forms.ModelForm):
+    class Meta:
+        model = Assurance
+        fields = [
+            "type", "death_penalty_scope", "verbatim_text", "form", "binding", "issuer",
+            "issuer_level", "given_on", "disclosed_to_court", "monitoring_who",
+            "monitoring_frequency_days", "monitoring_private", "monitoring_unannounced",
+            "monitoring_terms",
+        ]
+        widgets = _date_widgets("given_on")
+
+    def __init__(self, data=None, files=None, *, instance: Assurance | None = None):
+        super().__init__(data, files, instance=instance)
+        # The model layer's range checks are skipped (see ServiceForm): keep the number sane.
+        frequency = self.fields["monitoring_frequency_days"]
+        frequency.validators.append(MaxValueValidator(MAX_FREQUENCY_DAYS))
+        frequency.widget.attrs["max"] = MAX_FREQUENCY_DAYS
+        if instance is not None:
+            add_version(self, instance)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+
+class ProceedingForm(ServiceForm, forms.ModelForm):
+    class Meta:
+        model = ProceedingEvent
+        fields = ["kind", "date", "authority", "consulted_state", "description", "outcome"]
+        widgets = _date_widgets("date")
+        help_texts = {
+            "description": _("Seen only inside your organisation."),
+            "outcome": _("Seen only inside your organisation."),
+        }
+
+    def __init__(self, data=None, files=None, *, instance: ProceedingEvent | None = None):
+        super().__init__(data, files, instance=instance)
+        if instance is not None:
+            add_version(self, instance)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data

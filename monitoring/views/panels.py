@@ -1,0 +1,178 @@
+"""What monitoring adds to the case page: compliance per assurance, the follow-ups, the check
+reports with their findings, and, for a case awaiting a decision, the risk brief (the requesting
+state's record and earlier surrenders to it). Also the case timeline's entries of monitoring.
+
+Each panel reads only what the user may see, in a fixed number of queries whatever the case
+holds. Importing this module registers the panels (see MonitoringConfig.ready).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case as Choose
+from django.db.models import IntegerField, Prefetch, Value, When
+from django.utils.translation import gettext as _
+
+from cases import policy
+from cases.models import Assurance
+from cases.views.base import CasePanel, register_case_panel, register_timeline_source, visible
+
+from ..models import UNVERIFIED, CheckReport, Finding, FollowUp
+from ..record import compliance_record
+from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders
+from .checks import REPORTABLE, is_owner, may_monitor
+
+Action = policy.Action
+SHOWN = 25
+TIMELINE_SHOWN = 100
+
+
+def outcome_label(value: str) -> str:
+    """A finding's outcome for people; no finding at all reads "unverified", never compliance."""
+    if value == UNVERIFIED:
+        return _("Unverified")
+    return Finding.Outcome(value).label
+
+
+REASONS = {
+    "monitoring_open": lambda: _("monitoring still open"),
+    "unverified": lambda: _("no finding: unverified"),
+    Finding.Outcome.BREACH: lambda: _("open breach"),
+    Finding.Outcome.ACCESS_DENIED: lambda: _("access denied"),
+}
+
+
+# --- (a) compliance per assurance ------------------------------------------------------------
+
+
+def compliance_context(request, case) -> dict:
+    data = case_compliance(case, request.user)
+    rows = [
+        {
+            **row,
+            "type_label": Assurance.Type(row["type"]).label,
+            "worst_label": outcome_label(row["worst_open_finding"]),
+            "latest_label": outcome_label(row["latest_outcome"]),
+        }
+        for row in data["assurances"]
+    ]
+    return {"monitoring_compliance": {
+        **data, "rows": rows, "compliance_label": outcome_label(data["compliance"]),
+    }}
+
+
+# --- (b) follow-ups --------------------------------------------------------------------------
+
+
+def follow_ups_context(request, case) -> dict:
+    open_first = Choose(When(status__in=FollowUp.OPEN, then=Value(0)), default=Value(1),
+                        output_field=IntegerField())
+    rows = list(
+        visible(request, FollowUp).filter(case=case).select_related("assignee")
+        .annotate(open_first=open_first).order_by("open_first", "due_at", "pk")[:SHOWN]
+    )
+    return {"monitoring_follow_ups": {
+        "rows": rows,
+        "is_owner": is_owner(request.user, case),
+        "may_report": may_monitor(request.user, case, Action.CREATE),
+        "reportable": REPORTABLE,
+    }}
+
+
+# --- (c) reports and findings ----------------------------------------------------------------
+
+
+def findings_context(request, case) -> dict:
+    shown_findings = visible(request, Finding).select_related("assurance")
+    reports = list(
+        visible(request, CheckReport).filter(case=case).order_by("-checked_at")
+        .prefetch_related(Prefetch("findings", queryset=shown_findings, to_attr="shown"))[:SHOWN]
+    )
+    # Lapses of monitoring belong to no report.
+    lapses = list(shown_findings.filter(case=case, report__isnull=True)[:SHOWN])
+    return {"monitoring_findings": {
+        "reports": reports,
+        "lapses": lapses,
+        "may_share": may_monitor(request.user, case, Action.CHANGE),
+    }}
+
+
+# --- (d) the risk brief ----------------------------------------------------------------------
+
+
+def risk_brief_context(request, case) -> dict:
+    if case.status not in DECISION_STATUSES:
+        return {"monitoring_risk_brief": None}
+    user = request.user
+    record = compliance_record(
+        user, group_by=("requesting_state",),
+        filters={"case__requesting_state_id": case.requesting_state_id},
+    )
+    earlier = [
+        {**item, "reason_labels": [REASONS[r]() if r in REASONS else r for r in item["reasons"]]}
+        for item in earlier_surrenders(user, case)
+    ]
+    return {"monitoring_risk_brief": {
+        "state": case.requesting_state, "record": record, "earlier": earlier,
+    }}
+
+
+# --- the timeline ----------------------------------------------------------------------------
+
+
+def timeline_entries(request, case, owner_view=False) -> list[dict]:
+    """Follow-ups, reports and findings of the case, as dated entries. Structure only: the
+    free text of reports and findings stays on their own pages."""
+    entries = []
+    for follow_up in visible(request, FollowUp).filter(case=case).order_by("-due_at")[
+            :TIMELINE_SHOWN]:
+        entries.append({
+            "date": follow_up.completed_at or follow_up.due_at,
+            "kind": "follow_up",
+            "kind_label": _("Follow-up"),
+            "summary": _("%(kind)s, due %(due)s: %(status)s") % {
+                "kind": follow_up.get_kind_display(), "due": follow_up.due_at.date().isoformat(),
+                "status": follow_up.get_status_display()},
+        })
+    for report in visible(request, CheckReport).filter(case=case).order_by("-checked_at")[
+            :TIMELINE_SHOWN]:
+        entries.append({
+            "date": report.checked_at,
+            "kind": "check_report",
+            "kind_label": _("Check report"),
+            "summary": _("Check report: access %(access)s") % {
+                "access": report.get_access_display().lower()},
+        })
+    for finding in visible(request, Finding).filter(case=case).select_related("assurance") \
+            .order_by("-observed_at")[:TIMELINE_SHOWN]:
+        entries.append({
+            "date": finding.observed_at,
+            "kind": "finding",
+            "kind_label": _("Finding"),
+            "summary": _("Finding on %(assurance)s: %(outcome)s") % {
+                "assurance": finding.assurance.get_type_display() if finding.assurance
+                else _("monitoring"),
+                "outcome": finding.get_outcome_display()},
+        })
+    return entries
+
+
+PANELS = (
+    CasePanel("monitoring/panels/risk_brief.html", risk_brief_context, order=20),
+    CasePanel("monitoring/panels/compliance.html", compliance_context, order=60),
+    CasePanel("monitoring/panels/follow_ups.html", follow_ups_context, order=65),
+    CasePanel("monitoring/panels/findings.html", findings_context, order=70),
+)
+
+
+def register() -> None:
+    """Put the panels on the case page, once however often this runs."""
+    from cases.views.base import CASE_PANELS, TIMELINE_SOURCES
+
+    for panel in PANELS:
+        if panel not in CASE_PANELS:
+            register_case_panel(panel)
+    if timeline_entries not in TIMELINE_SOURCES:
+        register_timeline_source(timeline_entries)
+
+
+register()

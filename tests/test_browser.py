@@ -1,0 +1,185 @@
+"""End to end, in headless Chromium against a live server: a caseworker records a case with an
+assurance, the case is surrendered, a follow-up is reported with a finding, the finding is
+shared, a partner's liaison sees it pseudonymised, an auditor exports the PDF report; an
+outsider gets 404 on each of those pages. Screenshots of the main pages go to
+docs/screenshots/ (shown in the README).
+
+Debian's Chromium (/usr/bin/chromium, installed by `make`) is driven by Playwright for Python.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's synchronous API runs an event loop in this thread; the test's own ORM calls
+# (reading ids to visit) are plain synchronous calls all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "correct horse battery staple"
+SUBJECT_NAME = "Wen Shulan-Testperson"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Person:
+    """A signed-in browser tab of one user."""
+
+    def __init__(self, browser, live_server, username: str):
+        self.base = live_server.url
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           locale="en-GB")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.go("/accounts/login/")
+        self.page.fill('[name="username"]', username)
+        self.page.fill('[name="password"]', PASSWORD)
+        self.page.locator('main form button[type="submit"]').click()
+        self.page.wait_for_url(f"{self.base}/")
+
+    def go(self, path: str):
+        return self.page.goto(self.base + path)
+
+    def submit(self, label: str) -> None:
+        self.page.get_by_role("button", name=label).click()
+        self.page.wait_for_load_state()
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _transition(person: Person, case_id, to: str, on: str) -> None:
+    person.go(f"/cases/{case_id}/status/")
+    person.page.select_option('[name="to"]', to)
+    person.page.fill('[name="date"]', on)
+    person.page.locator('main form button[type="submit"]').click()
+    person.page.wait_for_url(f"{person.base}/cases/{case_id}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, world):
+    from cases.models import Assurance, Case, Subject
+    from monitoring.models import Export, Finding, FollowUp
+
+    # The caseworker records the subject and the case, shared with the FR-DE group.
+    worker = Person(browser, live_server, "fr_caseworker")
+    worker.shot("dashboard")
+    worker.go("/subjects/new/")
+    worker.page.fill('[name="full_name"]', SUBJECT_NAME)
+    worker.page.locator('main form button[type="submit"]').click()
+    worker.page.wait_for_load_state()
+    subject = Subject.objects.get(full_name=SUBJECT_NAME)
+
+    worker.go("/cases/new/")
+    worker.page.select_option('[name="subject"]', str(subject.pk))
+    worker.page.select_option('[name="requesting_state"]', "CN")
+    worker.page.select_option('[name="requested_state"]', "FR")
+    worker.page.select_option('[name="channel"]', "extradition")
+    worker.page.fill('[name="request_date"]', "2026-01-05")
+    worker.page.select_option('[name="tlp"]', "amber")
+    worker.page.select_option('[name="distribution"]', "sharing_group")
+    worker.page.select_option('[name="sharing_group"]', str(world.fr_de_group.pk))
+    worker.page.locator('main form button[type="submit"]').click()
+    worker.page.wait_for_load_state()
+    case = Case.objects.get(subject=subject)
+    assert worker.page.url == f"{live_server.url}/cases/{case.pk}/"
+
+    worker.go(f"/cases/{case.pk}/assurances/new/")
+    worker.page.select_option('[name="type"]', "monitoring_access")
+    worker.page.fill('[name="verbatim_text"]', "Consular officers may visit in private.")
+    worker.page.select_option('[name="form"]', "diplomatic_note")
+    worker.page.fill('[name="issuer"]', "Ministry of Foreign Affairs")
+    worker.page.select_option('[name="issuer_level"]', "central_government")
+    worker.page.locator('main form button[type="submit"]').click()
+    worker.page.wait_for_load_state()
+    assurance = Assurance.objects.get(case=case)
+
+    # Through the decision to surrender (day 0) and monitoring.
+    for to, on in (("judicial_phase", "2026-01-10"), ("executive_decision", "2026-02-01"),
+                   ("surrendered", "2026-02-10"), ("monitoring_active", "2026-02-10")):
+        _transition(worker, case.pk, to, on)
+    case.refresh_from_db()
+    assert case.status == "monitoring_active"
+    worker.go("/cases/")
+    worker.shot("case-list")
+
+    # The first private visit, reported with a finding on the assurance.
+    follow_up = FollowUp.objects.filter(case=case).order_by("due_at").first()
+    worker.go(f"/follow-ups/{follow_up.pk}/report/")
+    worker.page.fill('[name="checked_at"]', "2026-02-11T10:00")
+    worker.page.select_option('[name="access"]', "granted")
+    row = "finding-0"
+    worker.page.select_option(f'[name="{row}-outcome"]', "complied")
+    worker.page.select_option(f'[name="{row}-severity"]', "low")
+    worker.shot("check-report-form")
+    worker.page.locator('main form button[type="submit"]').click()
+    worker.page.wait_for_load_state()
+    finding = Finding.objects.get(case=case, assurance=assurance)
+
+    # The finding is shared with the group, under TLP:AMBER.
+    worker.go(f"/findings/{finding.pk}/share/")
+    worker.page.select_option('[name="distribution"]', "sharing_group")
+    worker.page.select_option('[name="sharing_group"]', str(world.fr_de_group.pk))
+    worker.page.select_option('[name="tlp"]', "amber")
+    worker.page.locator('main form button[type="submit"]').click()
+    worker.page.wait_for_load_state()
+    finding.refresh_from_db()
+    assert finding.distribution == "sharing_group" and finding.shared_at is not None
+    worker.go(f"/cases/{case.pk}/")
+    assert SUBJECT_NAME in worker.page.content()
+    worker.shot("case-page")
+    worker.close()
+
+    # The partner's liaison sees the finding under the subject's pseudonym only.
+    partner = Person(browser, live_server, "de_liaison")
+    for path in (f"/findings/{finding.pk}/", f"/cases/{case.pk}/"):
+        response = partner.go(path)
+        assert response.status == 200, path
+        content = partner.page.content()
+        assert subject.reference in content
+        assert SUBJECT_NAME not in content
+    partner.go(f"/findings/{finding.pk}/")
+    partner.shot("finding-as-partner")
+    partner.close()
+
+    # The auditor exports the compliance report as a PDF.
+    auditor = Person(browser, live_server, "fr_auditor")
+    auditor.go("/record/")
+    auditor.shot("compliance-record")
+    auditor.go("/exports/new/?kind=compliance")
+    auditor.page.select_option('[name="format"]', "pdf")
+    auditor.page.locator('main form button[type="submit"]').click()
+    auditor.page.wait_for_load_state()
+    export = Export.objects.get(requester=world.fr_auditor, format="pdf")
+    assert export.status == "ready"
+    auditor.go(f"/exports/{export.pk}/")
+    auditor.shot("export")
+    pdf = auditor.context.request.get(f"{live_server.url}/exports/{export.pk}/download/")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    auditor.close()
+
+    # An outsider finds none of it.
+    outsider = Person(browser, live_server, "it_caseworker")
+    for path in (f"/cases/{case.pk}/", f"/subjects/{subject.pk}/",
+                 f"/follow-ups/{follow_up.pk}/report/", f"/findings/{finding.pk}/",
+                 f"/findings/{finding.pk}/share/", f"/exports/{export.pk}/",
+                 f"/exports/{export.pk}/download/"):
+        assert outsider.go(path).status == 404, path
+    outsider.close()
