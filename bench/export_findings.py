@@ -1,6 +1,6 @@
 """Benchmark of the findings export to CSV against PostgreSQL's own COPY of the same rows.
 
-    .venv/bin/python bench/export_findings.py [--findings 1000000] [--cases 40000]
+    .venv/bin/python bench/export_findings.py [--findings 1150000] [--cases 40000]
                                               [--organisations 50] [--repeat 2]
 
 It drops and recreates its own database (BENCH_DATABASE_URL, by default
@@ -47,7 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--organisations", type=int, default=50)
     parser.add_argument("--cases", type=int, default=40_000)
-    parser.add_argument("--findings", type=int, default=1_000_000)
+    parser.add_argument("--findings", type=int, default=1_150_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true",

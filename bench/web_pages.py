@@ -155,6 +155,7 @@ def main(argv=None) -> None:
     large = [User.objects.get(username=f"{slug}.{role}") for role in ("caseworker", "auditor")]
     report(f"{Case.objects.count():,} cases (the busiest organisation, {slug})", large,
            args.repeat)
+    print(f"\nload average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ caller may see, so a filter never confirms that an invisible record exists."""
 
 import django_filters as filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from . import policy
 from .models import (
@@ -65,9 +66,10 @@ class CaseFilter(filters.FilterSet):
     channel = ChoicesFilter(choices=Case.Channel.choices)
     requesting_state = CountryFilter()
     requested_state = CountryFilter()
+    # django-filter matches the chosen organisations' slugs against `field_name`.
     organisation = filters.ModelMultipleChoiceFilter(
-        field_name="owner", to_field_name="slug", queryset=Organisation.objects.all(),
-        distinct=False,
+        field_name="owner__slug", to_field_name="slug", queryset=Organisation.objects.all(),
+        distinct=False, label=_("Organisation"),
     )
     distribution = ChoicesFilter(choices=Distribution.choices)
     tlp = ChoicesFilter(choices=TLP.choices)

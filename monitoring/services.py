@@ -699,3 +699,16 @@ def notification_preferences_set(*, actor, preferences: Iterable[dict]) -> None:
         audit.record(actor, AuditAction.UPDATE, None,
                      detail={"notification_preferences": [
                          {"kind": i["kind"], "email": i["email"]} for i in preferences]})
+
+
+def notification_mark_read(*, actor, notification) -> None:
+    """The recipient marks one of its notifications read (its own state: no audit event, as a
+    mail client's read flag)."""
+    from .models import Notification
+
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied(_("This notification is someone else's."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at)

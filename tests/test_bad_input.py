@@ -862,3 +862,16 @@ def test_a_shared_subject_of_another_organisation_fails_like_a_nonexistent_one(r
         absent.content.decode().replace(missing, "<id>")
     )
     assert snapshot() == before
+
+
+def test_cases_filter_by_owning_organisation(world):
+    from .conftest import api_client
+    from .factories import CaseFactory
+
+    mine = CaseFactory(owner=world.ngo_fr, distribution="network", tlp="green")
+    CaseFactory(owner=world.ministry_de, distribution="network", tlp="green")
+    response = api_client(world.it_caseworker).get("/api/v1/cases/", {"organisation": "ngo-fr"})
+    assert response.status_code == 200
+    assert [c["id"] for c in response.json()["results"]] == [str(mine.pk)]
+    bad = api_client(world.it_caseworker).get("/api/v1/cases/", {"organisation": "nope"})
+    assert bad.status_code == 400 and "organisation" in bad.json()

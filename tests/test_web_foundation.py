@@ -70,9 +70,11 @@ def test_a_member_of_two_organisations_chooses_the_acting_one(world):
 def test_pages_speak_french_and_german(world):
     client = signed_in(world.fr_caseworker)
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
-    assert b'<html lang="fr">' in client.get("/").content
+    page = client.get("/").content.decode()
+    assert '<html lang="fr">' in page and "Tableau de bord" in page
     client.post("/i18n/setlang/", {"language": "de", "next": "/"})
-    assert b'<html lang="de">' in client.get("/").content
+    page = client.get("/").content.decode()
+    assert '<html lang="de">' in page and "Übersicht" in page
 
 
 def test_sign_out(world):

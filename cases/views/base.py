@@ -211,6 +211,20 @@ def changed_fields(form, current: dict) -> list[dict]:
     return out
 
 
+def carry_version(form, version: int) -> None:
+    """After a conflict the form carries the version now stored, so saving again works."""
+    form.data = form.data.copy()
+    form.data["version"] = str(version)
+
+
+def stale_edit(form, current: dict) -> list[dict]:
+    """For a stale edit: what changed (see `changed_fields`), the form moved to the version
+    now stored. `current` holds the record's values and its `version`."""
+    current = dict(current)
+    carry_version(form, current.pop("version"))
+    return changed_fields(form, current)
+
+
 def safe_next(request, target: str | None, default: str = "/") -> str:
     """`target` if it is a page of this site, else `default`: never a redirect elsewhere."""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 
-import django_filters as filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
@@ -33,7 +32,7 @@ from ..forms import (
     SubjectForm,
     TransitionForm,
 )
-from ..models import Assurance, Case, Organisation, ProceedingEvent, Subject
+from ..models import Assurance, Case, ProceedingEvent, Subject
 from ..models.cases import TRANSITIONS, CaseStatus
 from ..selectors import case_prefetches, case_timeline, nationality_consultation
 from .base import (
@@ -43,6 +42,7 @@ from .base import (
     MemberPage,
     ServiceFormPage,
     acting_organisation,
+    carry_version,
     changed_fields,
     visible,
     visible_or_404,
@@ -98,12 +98,6 @@ def labelled(form, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def refresh_version(form, version: int) -> None:
-    """After a conflict the form carries the version now stored, so saving again works."""
-    form.data = form.data.copy()
-    form.data["version"] = str(version)
-
-
 def split_row_errors(form, error: ValidationError, key: str) -> ValidationError:
     """Errors the service raised about the repeated rows go with the rows' fieldset."""
     if not hasattr(error, "error_dict") or key not in error.error_dict:
@@ -135,19 +129,10 @@ COLUMNS = (
 )
 
 
-class CaseListFilter(CaseFilter):
-    # CaseFilter's `organisation` matches the slug against the owner's id (a 500 on any
-    # value); matched against the owner's slug, it filters as meant.
-    organisation = filters.ModelMultipleChoiceFilter(
-        field_name="owner__slug", to_field_name="slug", queryset=Organisation.objects.all(),
-        label=gettext_lazy("Organisation"),
-    )
-
-
 class CaseList(ListPage):
     template_name = "cases/case_list.html"
     model = Case
-    filterset_class = CaseListFilter
+    filterset_class = CaseFilter
     orderings = {
         "reference": ("reference",),
         "-reference": ("-reference",),
@@ -387,7 +372,7 @@ class CaseEdit(RecordFormPage):
 
     def conflict(self, form):
         current = visible(self.request, Case).get(pk=self.case.pk)
-        refresh_version(form, current.version)
+        carry_version(form, current.version)
         stored = {name: getattr(current, name) for name in form.service_fields()}
         return labelled(form, changed_fields(form, stored))
 
@@ -427,7 +412,7 @@ class CaseTransitionPage(RecordFormPage):
     def conflict(self, form):
         sent_status = self.case.get_status_display()
         self.case = case_or_404(self.request, self.case.pk, full=True)
-        refresh_version(form, self.case.version)
+        carry_version(form, self.case.version)
         form.set_case(self.case)
         return [{"field": _("Status"), "stored": self.case.get_status_display(),
                  "sent": sent_status}]
@@ -501,7 +486,7 @@ class SubjectEdit(RecordFormPage):
 
     def conflict(self, form):
         current = visible(self.request, Subject).get(pk=self.subject.pk)
-        refresh_version(form, current.version)
+        carry_version(form, current.version)
         stored = {name: getattr(current, name) for name in form.service_fields()}
         return labelled(form, changed_fields(form, stored))
 
@@ -581,7 +566,7 @@ class ChildEdit(RecordFormPage):
 
     def conflict(self, form):
         current = visible(self.request, self.model).get(pk=self.record.pk)
-        refresh_version(form, current.version)
+        carry_version(form, current.version)
         stored = {name: getattr(current, name) for name in form.service_fields()}
         return labelled(form, changed_fields(form, stored))
 

@@ -25,6 +25,7 @@ from .base import (
     MemberPage,
     ServiceFormPage,
     acting_organisation,
+    carry_version,
     changed_fields,
     visible,
     visible_or_404,
@@ -38,12 +39,6 @@ def _bound_status(context) -> int:
     filterset = context.get("filter")
     return 400 if filterset is not None and filterset.is_bound and not filterset.is_valid() \
         else 200
-
-
-def _fresh_version(form, version: int) -> None:
-    """After a conflict the form carries the version now stored, so a second save may win."""
-    form.data = form.data.copy()
-    form.data["version"] = str(version)
 
 
 # --- the audit log ---------------------------------------------------------------------------
@@ -142,7 +137,7 @@ class MemberEdit(AdminPage, ServiceFormPage):
 
     def conflict(self, form) -> list[dict]:
         stored = Membership.objects.get(pk=self.current.pk)
-        _fresh_version(form, stored.version)
+        carry_version(form, stored.version)
         return changed_fields(form, {"role": stored.role})
 
     def get_context_data(self, **kwargs):
@@ -248,7 +243,7 @@ class GroupEdit(GroupPage, ServiceFormPage):
 
     def conflict(self, form) -> list[dict]:
         stored = SharingGroup.objects.get(pk=self.current.pk)
-        _fresh_version(form, stored.version)
+        carry_version(form, stored.version)
         changes = changed_fields(form, {"name": stored.name, "description": stored.description})
         now = sorted(o.name for o in stored.members.exclude(pk=stored.owner_id))
         sent = sorted(o.name for o in form.cleaned_data.get("members", ()))

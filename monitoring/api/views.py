@@ -18,11 +18,10 @@ from rest_framework.views import APIView
 from cases import policy
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
 from cases.models import Case, Organisation
-from cases.models.sharing import TLP
 
 from .. import filters, services
+from ..exports import http
 from ..exports import services as exports
-from ..exports.formats import CONTENT_TYPES
 from ..models import (
     CheckReport,
     Evidence,
@@ -233,9 +232,7 @@ class NotificationViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = self.get_object()
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        services.notification_mark_read(actor=request.user, notification=notification)
         return Response(self.get_serializer(self.reload(notification)).data)
 
 
@@ -396,13 +393,7 @@ class ExportViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             return Response({"detail": str(exc)}, status=410)
         except exports.NotReady as exc:
             return Response({"detail": str(exc)}, status=409)
-        response = FileResponse(fh, as_attachment=True,
-                                filename=export.file.name.rsplit("/", 1)[-1],
-                                content_type=CONTENT_TYPES[export.format])
-        response["X-Content-SHA256"] = export.sha256
-        response["X-TLP"] = TLP(export.tlp).label
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return http.download(export, fh)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

@@ -24,7 +24,7 @@ from django_filters import DateFilter
 
 from cases import policy
 from cases.models import Assurance, Membership
-from cases.views.base import ListPage, MemberPage, ServiceFormPage, changed_fields, visible
+from cases.views.base import ListPage, MemberPage, ServiceFormPage, stale_edit, visible
 
 from .. import services
 from ..api.serializers import REPORT_OWNER_ONLY
@@ -189,11 +189,7 @@ class FollowUpEdit(FollowUpPage, ServiceFormPage):
 
     def conflict(self, form) -> list[dict]:
         self.follow_up.refresh_from_db()
-        current = self.current()
-        # The form shows again with the version saved meanwhile: the next save is on top of it.
-        form.data = form.data.copy()
-        form.data["version"] = current.pop("version")
-        return changed_fields(form, current)
+        return stale_edit(form, self.current())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -28,8 +28,8 @@ from cases.views.base import (
     visible,
 )
 
+from ..exports import http
 from ..exports import services as exports
-from ..exports.formats import CONTENT_TYPES
 from ..filters import ExportFilter
 from ..models import Export, Finding, FollowUp
 from ..record import GROUPINGS
@@ -264,13 +264,7 @@ class ExportDownload(MemberPage, View):
             return render(request, "monitoring/exports/unavailable.html",
                           {"export": export, "reason": str(exc),
                            "title": _("This export is not ready")}, status=409)
-        response = FileResponse(fh, as_attachment=True,
-                                filename=export.file.name.rsplit("/", 1)[-1],
-                                content_type=CONTENT_TYPES[export.format])
-        response["X-Content-SHA256"] = export.sha256
-        response["X-TLP"] = TLP(export.tlp).label
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return http.download(export, fh)
 
 
 urlpatterns = [

@@ -17,7 +17,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -33,7 +32,8 @@ from cases.views.base import (
     ServiceFormPage,
     acting_organisation,
     apply_service_errors,
-    changed_fields,
+    safe_next,
+    stale_edit,
     visible,
 )
 
@@ -161,10 +161,7 @@ class FindingShareEdit(FindingPage, ServiceFormPage):
 
     def conflict(self, form) -> list[dict]:
         self.finding.refresh_from_db()
-        current = self.current()
-        form.data = form.data.copy()
-        form.data["version"] = current.pop("version")
-        return changed_fields(form, current)
+        return stale_edit(form, self.current())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -277,19 +274,12 @@ class NotificationRead(MemberPage, View):
 
     def post(self, request, pk):
         notification = get_or_404(visible(request, Notification).select_related("case"), pk)
-        # The outbox row's read mark is the user's own state, not case data (as in the API).
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-                read_at=notification.read_at)
+        services.notification_mark_read(actor=request.user, notification=notification)
         if request.htmx:
             return TemplateResponse(request, "monitoring/includes/notification_row.html",
                                     {"notification": notification})
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            target = reverse("monitoring:notification_list")
-        return redirect(target)
+        return redirect(safe_next(request, request.POST.get("next"),
+                                  reverse("monitoring:notification_list")))
 
 
 class NotificationPreferences(ServiceFormPage):

@@ -1,0 +1,72 @@
+"""The French and German catalogues are complete and compiled: every string the project marks
+is in them, translated, and served."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("fr", "de")
+# What `make messages` passes to makemessages.
+IGNORE = [".venv", "bench", "staticfiles", "tests", "media", "docs"]
+
+
+def _entries(po: Path):
+    """(msgid, msgstr, flags) of each entry of a .po file (plural forms as their first)."""
+    entry, field = {"flags": ""}, None
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if "msgid" in entry:
+                yield entry["msgid"], entry.get("msgstr", ""), entry["flags"]
+            entry, field = {"flags": ""}, None
+        elif line.startswith("#,"):
+            entry["flags"] = line
+        elif line.startswith(("msgid ", "msgstr ", "msgstr[0] ", "msgid_plural ")):
+            key, _, value = line.partition(" ")
+            field = {"msgstr[0]": "msgstr", "msgid_plural": "plural"}.get(key, key)
+            entry[field] = value.strip()[1:-1]
+        elif line.startswith('"') and field:
+            entry[field] += line[1:-1]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_is_translated(language):
+    po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+    entries = [(i, s, f) for i, s, f in _entries(po) if i]
+    assert len(entries) > 100
+    untranslated = [i for i, s, _ in entries if not s]
+    fuzzy = [i for i, _, f in entries if "fuzzy" in f]
+    assert not untranslated, f"{len(untranslated)} untranslated, e.g. {untranslated[:5]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_serves_the_translations(language):
+    po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+    plain = [(i, s) for i, s, f in _entries(po) if i and s and "%" not in i and "\\" not in i]
+    with translation.override(language):
+        stale = [i for i, s in plain if translation.gettext(i) != s]
+    assert not stale, f"the .mo is older than the .po (run make messages): {stale[:5]}"
+
+
+def test_the_catalogues_hold_every_marked_string(tmp_path, settings):
+    """makemessages over the project, into a copy of the catalogues, changes nothing."""
+    if not shutil.which("xgettext"):
+        pytest.fail("gettext is not installed (make installs it)")
+    for language in LANGUAGES:
+        source = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+        target = tmp_path / language / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(source, target / "django.po")
+    settings.LOCALE_PATHS = [tmp_path]
+    call_command("makemessages", locale=list(LANGUAGES), no_location=True, no_obsolete=True,
+                 ignore_patterns=IGNORE, verbosity=0)
+    for language in LANGUAGES:
+        made = (tmp_path / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+        kept = (ROOT / "locale" / language / "LC_MESSAGES" / "django.po").read_text(
+            encoding="utf-8")
+        assert made == kept, f"{language}: strings marked since the catalogue was made " \
+                             "(run make messages and translate them)"
