@@ -19,10 +19,13 @@ queries and templates.
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,7 +56,7 @@ def pages(user) -> list[tuple[str, str]]:
     case = Case.objects.filter(owner_id__in=mine, status="monitoring_active").first() \
         or Case.objects.filter(owner_id__in=mine).first()
     follow_up = FollowUp.objects.filter(case__owner_id__in=mine).first()
-    finding = Finding.objects.filter(case__owner_id__in=mine).first()
+    finding = policy.restrict(Finding.objects.filter(case__owner_id__in=mine), user).first()
     out = [
         ("dashboard", "/"),
         ("case list", "/cases/"),
@@ -114,6 +117,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     name = seeding.recreate_database(url)
+    # DEBUG is off, as in production: static files come hashed from STATIC_ROOT.
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="em-bench-static-")
     seeding.setup_django(url)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
@@ -123,9 +128,12 @@ def main(argv=None) -> None:
     from django.db import connection, transaction
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    # Pages a role may not use answer 403 or 404 by design: not worth a logged traceback here.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
     User = get_user_model()
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("seed_demo", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    call_command("seed_demo", stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]

@@ -61,9 +61,10 @@ def case_compliance(case: Case, user=None) -> dict:
     }
 
 
-def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
+def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list[dict]:
     """What was newly shared with the user's organisations: cases, findings and findings passed
-    on by recipients, newest first. Each through the same restricted querysets as the lists."""
+    on by recipients, newest first, at most `limit`. Each through the same restricted querysets
+    as the lists."""
     from cases import policy
 
     from .models import FindingShare
@@ -73,7 +74,7 @@ def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
         policy.restrict(Case.objects.all(), user)
         .exclude(owner_id__in=organisation_ids)
         .filter(shared_at__gte=since)
-        .select_related("owner")
+        .select_related("owner").order_by("-shared_at")[:limit]
     )
     for case in cases:
         items.append({"kind": "case", "id": case.pk, "reference": case.reference,
@@ -84,7 +85,7 @@ def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
         .exclude(case__owner_id__in=organisation_ids)
         # Shared by its owner with the caller (a finding passed on is listed as such below).
         .filter(policy.shared_with(user), shared_at__gte=since)
-        .select_related("case__owner")
+        .select_related("case__owner").order_by("-shared_at")[:limit]
     )
     for finding in findings:
         items.append({"kind": "finding", "id": finding.pk, "reference": finding.case.reference,
@@ -101,7 +102,7 @@ def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
                 organisation_id__in=organisation_ids).values("group_id")),
             created_at__gte=since, withdrawn_at__isnull=True,
         )
-        .select_related("organisation", "finding__case")
+        .select_related("organisation", "finding__case").order_by("-created_at")[:limit]
     )
     for share in reshares:
         items.append({"kind": "reshared_finding", "id": share.finding_id,
@@ -109,7 +110,7 @@ def inbox(user, *, since, organisation_ids: list[int]) -> list[dict]:
                       "shared_at": share.created_at, "shared_by": share.organisation.slug,
                       "tlp": share.finding.tlp})
     items.sort(key=lambda item: item["shared_at"], reverse=True)
-    return items
+    return items[:limit]
 
 
 DECISION_STATUSES = (

@@ -304,7 +304,7 @@ class InboxView(APIView):
             if not organisations:
                 raise ValidationError({"organisation": ["You are not a member of it."]})
         items = inbox(request.user, since=since, organisation_ids=organisations)
-        return Response(s.InboxItemSerializer(items[:500], many=True).data)
+        return Response(s.InboxItemSerializer(items, many=True).data)
 
 
 class ComplianceRecordView(APIView):

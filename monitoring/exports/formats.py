@@ -44,12 +44,21 @@ class _Utf8:
         self.out.write(self.encode(text))
 
 
+# Python's writer quotes a field holding a line end; with CR LF as line end, a field holding a
+# lone carriage return is quoted too. PostgreSQL's COPY quotes both and ends lines with LF.
+CRLF, LF = "\r\n", "\n"
+
+
+def write_csv_header(out, header: list[str], line_end: str = CRLF) -> None:
+    """UTF-8 with a byte-order mark, so that spreadsheets read accents right; then the names."""
+    out.write(codecs.BOM_UTF8)
+    csv.writer(_Utf8(out), lineterminator=line_end).writerow([neutralise(h) for h in header])
+
+
 def write_csv(out, header: list[str], chunks: Chunks, *, manifest: Callable[[int], dict],
               progress: Progress | None = None) -> int:
-    """UTF-8 with a byte-order mark, so that spreadsheets read accents right."""
-    out.write(codecs.BOM_UTF8)
-    writer = csv.writer(_Utf8(out), lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
+    write_csv_header(out, header)
+    writer = csv.writer(_Utf8(out), lineterminator=CRLF)
     count = 0
     for chunk in _chunks(chunks, progress):
         writer.writerows(chunk)

@@ -31,6 +31,7 @@ from ..models import Export, Finding, FollowUp
 
 Kind = Export.Kind
 CHUNK = 5000
+PROGRESS_ROWS = 20000
 # A cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -314,11 +315,8 @@ def _numeric(kind: str) -> bool:
     return kind.endswith("IntegerField") or kind.endswith("AutoField")
 
 
-def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: str,
-              labels: set | None = None) -> Iterator[list]:
-    """Chunks of rows, each cell formatted by the database itself: text, ISO 8601 moments in
-    UTC, `true`/`false`, neutralised for spreadsheets; owner-only cells empty outside the
-    owner. The label of each row goes into `labels`, for the label of the file."""
+def _cells(user, queryset: QuerySet, kind: str, cols: list[Column], fmt: str) -> dict:
+    """The expression of each cell of a row, named c0, c1, ..."""
     source = SOURCES[kind]
     mine = list(policy.roles(user))
     spreadsheet = fmt in ("csv", "xlsx")
@@ -326,8 +324,20 @@ def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: s
     for i, column in enumerate(cols):
         cell = _cell(queryset, column, spreadsheet=spreadsheet)
         cells[f"c{i}"] = _gated(cell, column, source, mine) if column.shown == "owner" else cell
-    label_lookup = "case__tlp" if kind == Kind.FOLLOW_UPS else "tlp"
-    values = queryset.annotate(**cells).values_list(*cells, label_lookup)
+    return cells
+
+
+def _label_lookup(kind: str) -> str:
+    return "case__tlp" if kind == Kind.FOLLOW_UPS else "tlp"
+
+
+def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: str,
+              labels: set | None = None) -> Iterator[list]:
+    """Chunks of rows, each cell formatted by the database itself: text, ISO 8601 moments in
+    UTC, `true`/`false`, neutralised for spreadsheets; owner-only cells empty outside the
+    owner. The label of each row goes into `labels`, for the label of the file."""
+    cells = _cells(user, queryset, kind, cols, fmt)
+    values = queryset.annotate(**cells).values_list(*cells, _label_lookup(kind))
     types = [_field(queryset, c.source).get_internal_type() for c in cols]
     # JSON keeps booleans and numbers as such.
     typed = fmt == "json" and any(t == "BooleanField" or _numeric(t) for t in types)
@@ -340,6 +350,35 @@ def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: s
                    for row in chunk]
         else:
             yield [row[:-1] for row in chunk]
+
+
+def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
+             labels: set, progress=None) -> int:
+    """On PostgreSQL: the CSV rows written by the database itself (COPY of the same formatted
+    SELECT as `iter_rows`), streamed into `out`. Returns the rows written; the labels of the
+    rows go into `labels` (one more, narrow query)."""
+    import psycopg
+    from django.db import connection
+
+    cells = _cells(user, queryset, kind, cols, "csv")
+    sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection
+    # COPY takes no bound parameters: the statement is composed by psycopg, which quotes.
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    lines, report_at = 0, PROGRESS_ROWS
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for data in copy:
+                out.write(data)
+                # Line ends: a close enough count of rows for a progress bar.
+                lines += bytes(data).count(b"\n")
+                if progress is not None and lines >= report_at:
+                    progress(lines)
+                    report_at = lines + PROGRESS_ROWS
+        written = cursor.rowcount
+    labels.update(queryset.order_by().values_list(_label_lookup(kind), flat=True).distinct())
+    return written
 
 
 def _typed(value, kind: str):

@@ -36,7 +36,7 @@ class Dashboard(MemberPage, TemplateView):
             .select_related("case")[:SHOWN]
         )
         since = timezone.now() - datetime.timedelta(days=30)
-        context["shared"] = inbox(user, since=since, organisation_ids=list(roles))[:SHOWN]
+        context["shared"] = inbox(user, since=since, organisation_ids=list(roles), limit=SHOWN)
         context["decisions"] = list(
             visible(self.request, Case)
             .filter(status__in=DECISION_STATUSES, owner_id__in=list(roles))

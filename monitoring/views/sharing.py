@@ -53,7 +53,7 @@ from .checks import get_or_404, is_owner, may_monitor
 Action = policy.Action
 Resource = policy.Resource
 INBOX_DAYS = 30
-INBOX_SHOWN = 500
+INBOX_SHOWN = 100
 
 
 def finding_url(finding_id) -> str:
@@ -241,11 +241,12 @@ class Inbox(MemberPage, TemplateView):
                 self.get_context_data(form=form, items=[]), status=400)
         day = (form.cleaned_data.get("since") if form.is_bound else None) or default
         since = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
-        items = inbox(request.user, since=since, organisation_ids=list(policy.roles(request.user)))
+        items = inbox(request.user, since=since, organisation_ids=list(policy.roles(request.user)),
+                      limit=INBOX_SHOWN)
         if not form.is_bound:
             form = InboxForm(initial={"since": default})
         return self.render_to_response(self.get_context_data(
-            form=form, items=items[:INBOX_SHOWN], since=day))
+            form=form, items=items, since=day))
 
 
 # --- notifications ---------------------------------------------------------------------------
