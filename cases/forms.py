@@ -8,11 +8,13 @@ another record is built from what the user may see or from its own organisation'
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
@@ -32,6 +34,30 @@ from .models.cases import TRANSITIONS
 User = get_user_model()
 # The longest monitoring interval a form takes: ten years, far inside any integer column.
 MAX_FREQUENCY_DAYS = 3650
+
+
+class SubjectReferenceInput(forms.TextInput):
+    """A subject typed by its pseudonymous reference. With JavaScript, the browser suggests
+    matching subjects as one types (`options_url` answers a datalist's options); without, the
+    reference alone is enough. An organisation's subjects are never all put in the page."""
+
+    template_name = "widgets/subject_reference.html"
+
+    def __init__(self, options_url: str, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.options_url = options_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        options_id = f"{widget['attrs'].get('id', name)}_options"
+        widget["options_id"] = options_id
+        widget["attrs"].update({
+            "list": options_id, "hx-get": self.options_url,
+            "hx-trigger": "input changed delay:250ms", "hx-target": f"#{options_id}",
+            "hx-swap": "innerHTML", "hx-sync": "this:replace",
+        })
+        return context
 
 
 class DateInput(forms.DateInput):
@@ -220,13 +246,22 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
         }
 
     def __init__(self, data=None, files=None, *, user, organisation: Organisation,
-                 instance: Case | None = None):
+                 instance: Case | None = None, initial: dict | None = None):
         self.editing = instance is not None
-        super().__init__(data, files, instance=instance)
-        self.fields["subject"].queryset = policy.restrict(
-            Subject.objects.all(), user).filter(owner=organisation).order_by("reference")
-        self.fields["subject"].help_text = _("One of your organisation's subjects, by "
-                                             "pseudonymous reference.")
+        super().__init__(data, files, instance=instance, initial=initial)
+        self.fields["subject"] = forms.ModelChoiceField(
+            label=_("Subject"),
+            queryset=policy.restrict(Subject.objects.all(), user).filter(owner=organisation),
+            to_field_name="reference",
+            widget=SubjectReferenceInput(
+                reverse("cases:subject_options") + "?" + urlencode(
+                    {"organisation": organisation.slug})),
+            error_messages={"invalid_choice": _(
+                "No subject of your organisation has this reference.")},
+            help_text=_("The pseudonymous reference of one of your organisation's subjects, "
+                        "such as SUBJ-4K7Q2M. Type part of it, or of the person's name, for "
+                        "suggestions."),
+        )
         self.fields["sharing_group"].queryset = policy.restrict(SharingGroup.objects.all(), user)
         self.fields["named_recipients"].queryset = User.objects.filter(
             memberships__organisation=organisation).order_by("username")

@@ -1,18 +1,21 @@
 """The cross-state compliance record: how assurances given by each requesting state fared.
 
 It counts every finding the caller may see plus every finding its owner marked
-`aggregate_only`, grouped by requesting state, legal instrument, assurance type and period, in
-one grouped query whatever the number of organisations. A cell covering fewer than three cases
-shows "<3" and nothing else, so that no individual can be singled out.
+`aggregate_only`, grouped by requesting state, legal instrument, assurance type and period.
+The findings are read once, in one query whatever the number of organisations, and counted
+under every grouping a page or report asks for in the same pass; one more query gives their
+cases' first access. A cell covering fewer than three cases shows "<3" and nothing else, so
+that no individual can be singled out.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
+from operator import itemgetter
 
-from django.db.models import Count, F, Min, Q
-from django.db.models.functions import ExtractYear
+from django.db.models import CharField, F, Min
+from django.db.models.functions import Cast, ExtractYear
 
 from cases import policy
 
@@ -33,17 +36,19 @@ def counted_findings(user):
     return policy.for_aggregates(Finding.objects.all(), user)
 
 
-def _days_to_first_access(case_ids) -> dict:
-    """Per case: days from surrender (day 0) to the first check with access granted."""
+def _days_to_first_access(cases) -> dict:
+    """Per case of `cases` (a query of case ids), keyed by its id as text: days from
+    surrender (day 0) to the first check with access granted."""
     rows = (
-        CheckReport.objects.filter(case_id__in=case_ids, access=CheckReport.Access.GRANTED)
+        CheckReport.objects.filter(case_id__in=cases, access=CheckReport.Access.GRANTED)
         .values("case_id")
-        .annotate(first=Min("checked_at"), day_zero=F("case__surrender_date"))
+        .annotate(case_key=_text("case_id"), first=Min("checked_at"),
+                  day_zero=F("case__surrender_date"))
     )
     days = {}
     for row in rows:
         if row["day_zero"] is not None:
-            days[row["case_id"]] = max((row["first"].date() - row["day_zero"]).days, 0)
+            days[row["case_key"]] = max((row["first"].date() - row["day_zero"]).days, 0)
     return days
 
 
@@ -55,64 +60,91 @@ def _percentile(values: list[int], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 1)
 
 
-def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> list[dict]:
-    filters = filters or {}
-    findings = counted_findings(user).filter(**filters)
-    keys = [GROUPINGS[g] for g in group_by]
-    cells = (
-        findings.annotate(year=ExtractYear("observed_at"))
-        .values(*keys)
-        .annotate(
-            cases=Count("case", distinct=True),
-            findings=Count("id"),
-            checks=Count("report", distinct=True),
-            refused_checks=Count(
-                "report", distinct=True, filter=Q(report__access=CheckReport.Access.REFUSED)
-            ),
-            unverifiable=Count("id", filter=Q(outcome=Outcome.UNVERIFIABLE)),
-            lapses=Count("id", filter=Q(outcome=Outcome.MONITORING_LAPSED)),
-            **{f"outcome_{o}": Count("id", filter=Q(outcome=o)) for o in Outcome.values},
-        )
-        .order_by(*keys)
+# What a counted finding contributes: its groups, then what its cell counts. Case and report
+# ids are read as text, which the loop below hashes much faster than UUID objects.
+_COLUMNS = (*GROUPINGS.values(), "case_key", "report_key", "report__access", "outcome")
+_CASE, _REPORT, _ACCESS, _OUTCOME = range(len(GROUPINGS), len(_COLUMNS))
+_POSITION = {g: i for i, g in enumerate(GROUPINGS)}
+
+
+class _Cell:
+    __slots__ = ("cases", "reports", "refused", "outcomes")
+
+    def __init__(self):
+        self.cases, self.reports, self.refused = set(), set(), set()
+        self.outcomes = Counter()
+
+
+def _sort_key(key: tuple) -> tuple:
+    # Groups in ascending order, an unknown group (None) after the known ones.
+    return tuple((value is None, value) for value in key)
+
+
+def _text(field: str) -> Cast:
+    return Cast(field, output_field=CharField())
+
+
+def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
+    """The record under each of `groupings` (tuples of GROUPINGS' keys), from one read of the
+    findings that count for `user` and one of their cases' first access: a page or a report
+    that shows the record several ways reads the data once."""
+    groupings = [tuple(g) for g in groupings]
+    findings = counted_findings(user).filter(**(filters or {}))
+    distinct = list(dict.fromkeys(groupings))
+    cells = {g: defaultdict(_Cell) for g in distinct}
+    plan = [(itemgetter(*[_POSITION[name] for name in g]), cells[g]) for g in distinct]
+    rows = (
+        findings.annotate(year=ExtractYear("observed_at"), case_key=_text("case_id"),
+                          report_key=_text("report_id"))
+        .values_list(*_COLUMNS).order_by().iterator(chunk_size=20_000)
     )
-    cells = list(cells)
-    # Days to first access need the cases of each cell: one more grouped query.
-    case_cells = defaultdict(set)
-    for row in (findings.annotate(year=ExtractYear("observed_at")).values(*keys, "case_id")
-                .order_by().distinct()):
-        case_cells[tuple(row[k] for k in keys)].add(row["case_id"])
-    all_cases = set().union(*case_cells.values()) if case_cells else set()
-    days = _days_to_first_access(all_cases)
+    refused = CheckReport.Access.REFUSED
+    for row in rows:
+        case, report, outcome = row[_CASE], row[_REPORT], row[_OUTCOME]
+        was_refused = report is not None and row[_ACCESS] == refused
+        for key_of, by_key in plan:
+            cell = by_key[key_of(row)]
+            cell.cases.add(case)
+            cell.outcomes[outcome] += 1
+            if report is not None:
+                cell.reports.add(report)
+                if was_refused:
+                    cell.refused.add(report)
+    days = _days_to_first_access(findings.values("case_id")) if any(cells.values()) else {}
+    out = {}
+    for g, by_key in cells.items():
+        keyed = ((k if len(g) > 1 else (k,), cell) for k, cell in by_key.items())
+        out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days)
+                  for key, cell in sorted(keyed, key=lambda item: _sort_key(item[0]))]
+    # Each grouping asked for gets a list of its own, even where two were the same.
+    return [list(out[g]) if i else out[g] for i, g in enumerate(groupings)]
 
-    out = []
-    for cell in cells:
-        key = tuple(cell[k] for k in keys)
-        group = {g: cell[GROUPINGS[g]] for g in group_by}
-        if cell["cases"] < SMALL_CELL:
-            out.append({**group, "cases": f"<{SMALL_CELL}", "suppressed": True})
-            continue
-        waits = sorted(days[c] for c in case_cells[key] if c in days)
-        checks = cell["checks"]
-        out.append(
-            {
-                **group,
-                "suppressed": False,
-                "cases": cell["cases"],
-                "checks": checks,
-                "findings": cell["findings"],
-                "outcomes": {o: cell[f"outcome_{o}"] for o in Outcome.values},
-                "access_refused_share": round(cell["refused_checks"] / checks, 3)
-                if checks
-                else None,
-                "unverifiable_share": round(cell["unverifiable"] / cell["findings"], 3),
-                "days_to_first_access_median": _percentile(waits, 0.5),
-                "days_to_first_access_p90": _percentile(waits, 0.9),
-                "cases_without_access": cell["cases"] - len(waits),
-                "lapses": cell["lapses"],
-            }
-        )
-    return out
 
+def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> list[dict]:
+    return compliance_records(user, [group_by], filters=filters)[0]
+
+
+def _cell(group: dict, cell: _Cell, days: dict) -> dict:
+    cases = len(cell.cases)
+    if cases < SMALL_CELL:
+        return {**group, "cases": f"<{SMALL_CELL}", "suppressed": True}
+    waits = sorted(days[c] for c in cell.cases if c in days)
+    checks = len(cell.reports)
+    findings = sum(cell.outcomes.values())
+    return {
+        **group,
+        "suppressed": False,
+        "cases": cases,
+        "checks": checks,
+        "findings": findings,
+        "outcomes": {o: cell.outcomes[o] for o in Outcome.values},
+        "access_refused_share": round(len(cell.refused) / checks, 3) if checks else None,
+        "unverifiable_share": round(cell.outcomes[Outcome.UNVERIFIABLE] / findings, 3),
+        "days_to_first_access_median": _percentile(waits, 0.5),
+        "days_to_first_access_p90": _percentile(waits, 0.9),
+        "cases_without_access": cases - len(waits),
+        "lapses": cell.outcomes[Outcome.MONITORING_LAPSED],
+    }
 
 
 def record_filters(query: dict) -> dict:

@@ -20,12 +20,15 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 playwright = pytest.importorskip("playwright.sync_api")
+axe = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 # Its live server flushes the database its own way: the Makefile runs this module in a pytest
 # process of its own, after the others.
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The automated accessibility audit (axe-core) checks every page shot against these.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 SUBJECT_NAME = "Wen Shulan-Testperson"
@@ -62,8 +65,16 @@ class Person:
         self.page.wait_for_load_state()
 
     def shot(self, name: str) -> None:
+        """A screenshot of the page, once axe-core found nothing against WCAG 2.1 A and AA."""
+        self.check_accessible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def check_accessible(self) -> None:
+        results = axe.Axe().run(self.page, options={
+            "runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
+        assert results.violations_count == 0, (
+            f"{self.page.url}\n{results.generate_report()}")
 
     def close(self) -> None:
         self.context.close()
@@ -91,8 +102,15 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     worker.page.wait_for_load_state()
     subject = Subject.objects.get(full_name=SUBJECT_NAME)
 
-    worker.go("/cases/new/")
-    worker.page.select_option('[name="subject"]', str(subject.pk))
+    # From the subject's page to its new case; the field suggests subjects as one types.
+    worker.page.get_by_role("link", name="New case for this subject").click()
+    worker.page.wait_for_load_state()
+    assert worker.page.input_value('[name="subject"]') == subject.reference
+    worker.page.fill('[name="subject"]', "")
+    worker.page.locator('[name="subject"]').press_sequentially(SUBJECT_NAME[:6])
+    suggestion = worker.page.locator(f'#id_subject_options option[value="{subject.reference}"]')
+    suggestion.wait_for(state="attached")
+    worker.page.fill('[name="subject"]', subject.reference)
     worker.page.select_option('[name="requesting_state"]', "CN")
     worker.page.select_option('[name="requested_state"]', "FR")
     worker.page.select_option('[name="channel"]', "extradition")
@@ -165,6 +183,10 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
 
     # The auditor exports the compliance report as a PDF.
     auditor = Person(browser, live_server, "fr_auditor")
+    # The dashboard fetches the record once shown: one case is a cell of fewer than three.
+    auditor.page.locator("#record-summary table").wait_for()
+    assert "Fewer than three cases" in auditor.page.inner_text("#record-summary")
+    auditor.shot("dashboard-auditor")
     auditor.go("/record/")
     auditor.shot("compliance-record")
     auditor.go("/exports/new/?kind=compliance")
@@ -186,4 +208,10 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
                  f"/findings/{finding.pk}/share/", f"/exports/{export.pk}/",
                  f"/exports/{export.pk}/download/"):
         assert outsider.go(path).status == 404, path
+    # The audit itself finds what it is there to find: a field without a label.
+    outsider.go("/cases/")
+    outsider.page.evaluate("document.querySelector('main').append("
+                           "Object.assign(document.createElement('input'), {type: 'text'}))")
+    with pytest.raises(AssertionError, match="label"):
+        outsider.check_accessible()
     outsider.close()

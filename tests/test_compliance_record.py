@@ -28,6 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import Assurance, Case, LegalInstrument
 from cases.models.sharing import TLP, Distribution
 from monitoring.models import CheckReport, Finding, FollowUp
+from monitoring.record import compliance_record, compliance_records
 
 from .conftest import api_client
 from .factories import (
@@ -274,6 +275,24 @@ def test_the_record_groups_by_any_combination(record, group_by, expected):
     assert by_key(cells, *keys) == expected
     # The order of group_by in the query does not matter.
     assert compliance(w.fr_caseworker, group_by=list(reversed(group_by))) == cells
+
+
+def test_several_groupings_are_counted_in_one_read_and_each_as_on_its_own(record):
+    w = record.world
+    groupings = [("requesting_state",), ("assurance_type",), ("year",),
+                 ("requesting_state", "assurance_type"), ("legal_instrument", "year"),
+                 ("requesting_state",)]
+    filters = {"assurance__type": "no_torture"}
+    alone = []
+    for group_by in groupings:
+        with CaptureQueriesContext(connection) as one:
+            alone.append(compliance_record(w.fr_caseworker, group_by=group_by, filters=filters))
+    with CaptureQueriesContext(connection) as together:
+        cells = compliance_records(w.fr_caseworker, groupings, filters=filters)
+    assert cells == alone and all(alone)
+    assert len(together) == len(one) == 2
+    # Each grouping has a list of its own, even when asked for twice.
+    assert cells[0] is not cells[-1]
 
 
 def test_the_record_filters_by_state_instrument_assurance_type_and_period(record):

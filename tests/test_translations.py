@@ -70,3 +70,15 @@ def test_the_catalogues_hold_every_marked_string(tmp_path, settings):
             encoding="utf-8")
         assert made == kept, f"{language}: strings marked since the catalogue was made " \
                              "(run make messages and translate them)"
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", "1,234,567"), ("fr", "1\xa0234\xa0567"), ("de", "1.234.567")])
+def test_counts_are_shown_with_the_languages_thousands_separator(language, shown):
+    from django.template import Context, Template
+
+    template = Template("{% load em %}{{ n|grouped }}|{{ small|grouped }}|{{ flag|grouped }}")
+    with translation.override(language):
+        rendered = template.render(Context({"n": 1234567, "small": "<3", "flag": True}))
+    # A suppressed cell and anything else but a count are left alone.
+    assert rendered == f"{shown}|&lt;3|True"

@@ -47,6 +47,7 @@ PAGES = {
     "cases:subject_create",
     "cases:subject_detail",
     "cases:subject_edit",
+    "cases:subject_options",
     "cases:assurance_create",
     "cases:assurance_edit",
     "cases:assurance_delete",
@@ -103,6 +104,7 @@ def shared(world):
 def url_of(name: str, s) -> str:
     target = {
         "case_list": None, "case_create": None, "subject_create": None,
+        "subject_options": None,
         "case_detail": s.case, "case_edit": s.case, "case_transition": s.case,
         "assurance_create": s.case, "proceeding_create": s.case,
         "subject_detail": s.subject, "subject_edit": s.subject,
@@ -119,6 +121,8 @@ OWNER_WRITERS = {"fr_caseworker": 200, "fr_admin": 200}
 # partner (sees what is shared, writes nothing: 403), the outsider (404), anonymous (302).
 EXPECTED = {
     "case_list": dict.fromkeys(WHO[:-1], 200),
+    # Everyone may ask; what it offers is each user's own (tested below).
+    "subject_options": dict.fromkeys(WHO[:-1], 200),
     "case_create": {"fr_liaison": 403, "fr_auditor": 403, "de_caseworker": 200,
                     "de_admin": 200, "it_caseworker": 200, **OWNER_WRITERS},
     "subject_create": {"fr_liaison": 403, "fr_auditor": 403, "de_caseworker": 200,
@@ -407,7 +411,7 @@ def test_the_timeline_merges_sources_newest_first_and_panels_render(world, share
 
 def case_data(own_subject, **changes) -> dict:
     data = {
-        "subject": str(own_subject.pk), "status": "request_received", "requesting_state": "CN",
+        "subject": own_subject.reference, "status": "request_received", "requesting_state": "CN",
         "requested_state": "FR", "channel": "extradition", "legal_instrument": "",
         "legal_basis_note": "Our own note", "interpol_notice": "red",
         "interpol_reference": "IP-77", "request_date": days_ago(40).isoformat(),
@@ -423,8 +427,6 @@ def case_data(own_subject, **changes) -> dict:
 def test_a_caseworker_creates_a_case(world):
     subject = SubjectFactory(owner=world.ngo_fr)
     client = signed_in(world.fr_caseworker)
-    form = client.get(reverse("cases:case_create")).content.decode()
-    assert subject.reference in form
     response = client.post(reverse("cases:case_create"), case_data(
         subject, sharing_group=str(world.fr_de_group.pk),
         named_recipients=[str(world.fr_liaison.pk)]))
@@ -443,9 +445,58 @@ def test_the_form_offers_only_what_the_user_may_choose(world):
     hidden_group = SharingGroupFactory(name="DE-IT only", owner=world.ministry_de,
                                        members=[world.ngo_it])
     form = signed_in(world.fr_caseworker).get(reverse("cases:case_create")).content.decode()
-    assert mine.reference in form and theirs.reference not in form
+    # Subjects are typed, not listed: neither the organisation's own nor anyone else's.
+    assert mine.reference not in form and theirs.reference not in form
+    assert 'name="subject"' in form and 'list="id_subject_options"' in form
     assert "FR-DE" in form and hidden_group.name not in form
     assert world.fr_liaison.username in form and world.de_liaison.username not in form
+
+
+def subject_options(user, typed: str, organisation=None) -> str:
+    params = {"subject": typed}
+    if organisation is not None:
+        params["organisation"] = organisation.slug
+    response = signed_in(user).get(reverse("cases:subject_options"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_subject_suggestions_are_the_organisations_own(world, shared):
+    reference = shared.subject.reference
+    theirs = SubjectFactory(owner=world.ministry_de, full_name="Wenhua Other-Person")
+    part = reference[2:8]
+    # By reference: the owner's roles, each with what its role may see of the person.
+    assert f'<option value="{reference}">{FULL_NAME}</option>' in subject_options(
+        world.fr_caseworker, part)
+    assert f'<option value="{reference}"></option>' in subject_options(world.fr_auditor, part)
+    # By name: only for roles that may see identifiers, each display audited.
+    before = views_recorded(shared.subject)
+    by_name = subject_options(world.fr_liaison, "wenhua fict", world.ngo_fr)
+    assert reference in by_name and FULL_NAME in by_name and theirs.reference not in by_name
+    assert views_recorded(shared.subject) == before + 1
+    assert reference not in subject_options(world.fr_auditor, "Wenhua")
+    # The partner sees the case, but suggestions are of its own organisation's subjects,
+    # whatever organisation the request names.
+    for user in (world.de_caseworker, world.it_caseworker):
+        for organisation in (None, world.ngo_fr):
+            page = subject_options(user, part, organisation)
+            assert reference not in page and FULL_NAME not in page
+    assert theirs.reference in subject_options(world.de_caseworker, "wenhua", world.ngo_fr)
+    # Too little typed, or junk: nothing at all.
+    assert "<option" not in subject_options(world.fr_caseworker, "S")
+    assert "<option" not in subject_options(world.fr_caseworker, "SUBJ\x00")
+
+
+def test_a_subject_page_starts_a_case_for_that_subject(world, shared):
+    client = signed_in(world.fr_caseworker)
+    page = client.get(url_of("subject_detail", shared)).content.decode()
+    start = f"{reverse('cases:case_create')}?subject={shared.subject.reference}"
+    assert start in page
+    assert f'value="{shared.subject.reference}"' in client.get(start).content.decode()
+    assert start not in signed_in(world.fr_auditor).get(
+        url_of("subject_detail", shared)).content.decode()
+    assert start not in signed_in(world.de_caseworker).get(
+        url_of("subject_detail", shared)).content.decode()
 
 
 def test_the_tlp_ceiling_error_shows_next_to_the_field_and_input_is_kept(world):
@@ -470,8 +521,10 @@ def _snapshot_case(world):
 
 
 BAD_CASE_INPUT = [
-    ("subject", lambda s: {"subject": str(s[1].pk)}),
-    ("subject", lambda s: {"subject": "not-a-uuid\x00"}),
+    ("subject", lambda s: {"subject": s[1].reference}),
+    ("subject", lambda s: {"subject": str(s[0].pk)}),
+    ("subject", lambda s: {"subject": "SUBJ-\x00"}),
+    ("subject", lambda s: {"subject": ""}),
     ("requesting_state", lambda s: {"requesting_state": "ZZ"}),
     ("requested_state", lambda s: {"requested_state": "CN"}),
     ("channel", lambda s: {"channel": "teleportation"}),

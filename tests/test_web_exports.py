@@ -8,6 +8,7 @@ outsider.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from cases.models.sharing import TLP, Distribution
 from monitoring.exports import services as exports
 from monitoring.models import Export, Finding
+from monitoring.record import compliance_record
 
 from .factories import CaseFactory, SubjectFactory
 from .test_compliance_record import check, make_case
@@ -33,6 +35,7 @@ PAGES = {
     "monitoring:export_detail",
     "monitoring:export_download",
     "monitoring:record",
+    "monitoring:record_summary",
 }
 EVERYONE = [f"{org}_{role}" for org in ("fr", "de", "it")
             for role in ("caseworker", "liaison", "auditor", "admin")]
@@ -76,7 +79,7 @@ def _content(response) -> bytes:
 
 
 @pytest.mark.parametrize("name", ["monitoring:export_list", "monitoring:export_create",
-                                  "monitoring:record"])
+                                  "monitoring:record", "monitoring:record_summary"])
 @pytest.mark.parametrize("who", EVERYONE)
 def test_every_member_has_the_export_pages_and_the_record(world, name, who):
     assert signed_in(getattr(world, who)).get(reverse(name)).status_code == 200
@@ -299,6 +302,42 @@ def test_the_record_shows_cells_and_charts_with_text_alternatives(world):
     link = reverse("monitoring:export_create") + (
         "?kind=compliance&amp;format=pdf&amp;requesting_state=CN&amp;group_by=assurance_type")
     assert link in page
+
+
+def test_the_dashboard_fetches_the_record_summary_once_shown(world):
+    _cn_cases(world, 3)
+    auditor = signed_in(world.fr_auditor)
+    dashboard = auditor.get("/").content.decode()
+    summary_url = reverse("monitoring:record_summary")
+    # The dashboard itself does not count; without JavaScript it links to the record.
+    assert f'hx-get="{summary_url}" hx-trigger="load"' in dashboard
+    assert f'href="{reverse("monitoring:record")}"' in dashboard
+    assert '<th scope="row">CN</th>' not in dashboard
+    summary = auditor.get(summary_url, headers={"HX-Request": "true"}).content.decode()
+    assert '<th scope="row">CN</th>' in summary and "<html" not in summary
+    cells = compliance_record(world.fr_auditor, group_by=("requesting_state",))
+    assert f'<td class="num">{cells[0]["cases"]}</td>' in summary
+    # Someone the cases were not shared with counts none of them.
+    outsider = signed_in(world.it_auditor).get(summary_url).content.decode()
+    assert '<th scope="row">CN</th>' not in outsider and "No findings to count yet" in outsider
+
+
+def _chart_images(page: str) -> list[str]:
+    marker = '<img src="data:image/svg+xml;base64,'
+    return [base64.b64decode(part.split('"', 1)[0]).decode() for part in page.split(marker)[1:]]
+
+
+def test_the_charts_label_in_the_page_language_with_text_the_browser_draws(world):
+    _cn_cases(world, 3)
+    auditor = signed_in(world.fr_auditor)
+    english = _chart_images(auditor.get(reverse("monitoring:record")).content.decode())
+    assert len(english) == 3 and all("<text" in svg for svg in english)
+    assert "Findings" in english[0] and "Résultats" not in english[0]
+    # The same numbers drawn again are the same drawing; in French, French labels.
+    assert _chart_images(auditor.get(reverse("monitoring:record")).content.decode()) == english
+    auditor.cookies["django_language"] = "fr"
+    french = _chart_images(auditor.get(reverse("monitoring:record")).content.decode())
+    assert french != english and "Findings" not in french[0]
 
 
 def test_the_record_link_prefills_the_pdf_export(world):

@@ -1,6 +1,7 @@
 """Template helpers of the web application."""
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from cases.models.sharing import TLP
@@ -16,6 +17,15 @@ def tlp(value: str):
     except ValueError:
         return ""
     return format_html('<span class="tlp tlp-{}">{}</span>', value, label)
+
+
+@register.filter
+def grouped(value):
+    """A count with the page language's thousands separator: 12,345, 12 345 or 12.345.
+    Anything but a whole number (a "<3" cell, a year-free label) is left as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_format(value, force_grouping=True)
+    return value
 
 
 @register.simple_tag(takes_context=True)

@@ -12,7 +12,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Value, When
+from django.db.models import IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -44,6 +44,7 @@ from .base import (
     acting_organisation,
     carry_version,
     changed_fields,
+    memberships,
     visible,
     visible_or_404,
 )
@@ -315,7 +316,10 @@ class CaseCreate(RecordFormPage):
                       R.CASE, A.CREATE)
 
     def get_form_kwargs(self):
-        return {"user": self.request.user, "organisation": self.organisation}
+        # A subject page's "new case" link names the subject: the form starts with it.
+        initial = {"subject": self.request.GET.get("subject", "")[:20]}
+        return {"user": self.request.user, "organisation": self.organisation,
+                "initial": initial}
 
     def cancel_url(self):
         return reverse("cases:case_list")
@@ -491,6 +495,43 @@ class SubjectEdit(RecordFormPage):
         return labelled(form, changed_fields(form, stored))
 
 
+class SubjectOptions(MemberPage, TemplateView):
+    """Suggestions for the subject field of the case form: at most `SHOWN` subjects of one of
+    the user's organisations whose reference, or (where the role may see identifiers) name,
+    contains what was typed. Names shown are personal-data views, audited as such."""
+
+    template_name = "cases/includes/subject_options.html"
+    SHOWN = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        typed = (request.GET.get("subject") or "").strip()[:200]
+        organisation = self.organisation()
+        subjects = []
+        if organisation is not None and len(typed) >= 2 and "\x00" not in typed:
+            names = policy.has_right(request.user, organisation.pk, R.SUBJECT,
+                                     A.VIEW_IDENTIFIERS)
+            match = Q(reference__icontains=typed)
+            if names:
+                match |= Q(full_name__icontains=typed) | Q(other_names__icontains=typed)
+            subjects = list(visible(request, Subject).filter(match, owner=organisation)
+                            .order_by("reference")[:self.SHOWN])
+            if names and subjects:
+                services.record_personal_data_views(actor=request.user, subjects=subjects)
+            context["names"] = names
+        context["subjects"] = subjects
+        return context
+
+    def organisation(self):
+        """The organisation named by slug, if the user is a member; else the acting one."""
+        slug = self.request.GET.get("organisation")
+        for org, _role in memberships(self.request):
+            if org.slug == slug:
+                return org
+        return acting_organisation(self.request)
+
+
 class SubjectDetail(MemberPage, TemplateView):
     template_name = "cases/subject_detail.html"
 
@@ -506,6 +547,9 @@ class SubjectDetail(MemberPage, TemplateView):
                        .select_related("requesting_state", "requested_state", "owner")
                        .order_by("reference")),
             can_edit=policy.has_right(request.user, subject.owner_id, R.SUBJECT, A.CHANGE),
+            # The case form records for the acting organisation, so only its subjects.
+            can_create_case=getattr(acting_organisation(request), "pk", None) == subject.owner_id
+            and policy.has_right(request.user, subject.owner_id, R.CASE, A.CREATE),
         )
         return context
 
@@ -672,6 +716,7 @@ urlpatterns = [
     path("cases/proceedings/<uuid:pk>/delete/", ProceedingDelete.as_view(),
          name="proceeding_delete"),
     path("subjects/new/", SubjectCreate.as_view(), name="subject_create"),
+    path("subjects/options/", SubjectOptions.as_view(), name="subject_options"),
     path("subjects/<uuid:pk>/", SubjectDetail.as_view(), name="subject_detail"),
     path("subjects/<uuid:pk>/edit/", SubjectEdit.as_view(), name="subject_edit"),
 ]

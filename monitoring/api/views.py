@@ -34,7 +34,7 @@ from ..models import (
     Notification,
     NotificationPreference,
 )
-from ..record import GROUPINGS, compliance_record, record_filters
+from ..record import GROUPINGS, compliance_record, compliance_records, record_filters
 from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders, inbox
 from . import serializers as s
 
@@ -345,14 +345,14 @@ class RiskBriefView(APIView):
             raise ValidationError({"status": [
                 "A risk brief is for a case awaiting a decision on assurances or surrender: "
                 + ", ".join(DECISION_STATUSES)]})
-        state = {"case__requesting_state_id": case.requesting_state_id}
+        record, by_type = compliance_records(
+            request.user, [("requesting_state",), ("requesting_state", "assurance_type")],
+            filters={"case__requesting_state_id": case.requesting_state_id})
         return Response({
             "case": case.pk,
             "requesting_state": case.requesting_state_id,
-            "record": compliance_record(request.user, group_by=("requesting_state",),
-                                        filters=state),
-            "record_by_assurance_type": compliance_record(
-                request.user, group_by=("requesting_state", "assurance_type"), filters=state),
+            "record": record,
+            "record_by_assurance_type": by_type,
             "earlier_surrenders": earlier_surrenders(request.user, case),
         })
 

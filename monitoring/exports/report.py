@@ -1,6 +1,6 @@
 """The compliance report: the cross-state compliance record as an HTML document and a PDF.
 
-It reads only `monitoring.record.compliance_record`, so it counts exactly what the record
+It reads only `monitoring.record.compliance_records`, so it counts exactly what the record
 counts for the requester (what it may see plus what owners shared as aggregates only) and a
 cell of fewer than three cases shows "<3" and nothing else, in tables and charts alike.
 Charts are drawn on the server with matplotlib's object-oriented API (no pyplot, so no global
@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher
 from cases.models import Assurance, Country, LegalInstrument
 
 from ..models import Finding
-from ..record import SMALL_CELL, compliance_record, record_filters
+from ..record import SMALL_CELL, compliance_records, record_filters
 
 TEMPLATE = "exports/compliance_report.html"
 # TLP 2.0: the label's colour on a black background.
@@ -78,11 +78,11 @@ def report_context(user, *, query: dict, manifest: dict) -> dict:
     (the summary, the chart groupings and the per-state tables together)."""
     tlp = tlp_label(manifest.get("tlp"))
     filters = record_filters(query)
-    by_state = compliance_record(user, group_by=("requesting_state",), filters=filters)
-    by_type = compliance_record(user, group_by=("assurance_type",), filters=filters)
-    by_year = compliance_record(user, group_by=("year",), filters=filters)
-    by_state_type = compliance_record(
-        user, group_by=("requesting_state", "assurance_type"), filters=filters
+    by_state, by_type, by_year, by_state_type = compliance_records(
+        user,
+        [("requesting_state",), ("assurance_type",), ("year",),
+         ("requesting_state", "assurance_type")],
+        filters=filters,
     )
     codes = {c["requesting_state"] for c in by_state} | {c["requesting_state"] for c in
                                                          by_state_type}
@@ -123,11 +123,8 @@ def report_context(user, *, query: dict, manifest: dict) -> dict:
             _("Cases without access"), _("Lapses"),
         ],
         "summary": [_summary_row(state_name(c["requesting_state"]), c) for c in by_state],
-        "charts": [
-            outcomes_chart(by_type),
-            access_days_chart([(state_name(c["requesting_state"]), c) for c in by_state]),
-            refusals_chart(by_year),
-        ],
+        "charts": charts(by_type, [(state_name(c["requesting_state"]), c) for c in by_state],
+                         by_year),
         "outcome_columns": [str(o.label) for o in Finding.Outcome],
         "states": _state_sections(by_state, by_state_type, state_name),
         "manifest": _manifest_facts(manifest),
@@ -297,14 +294,26 @@ def _css_page_counter() -> str:
 # --- charts --------------------------------------------------------------------------------
 
 
-def _chart(title: str, alt: str, empty: str, figure: Figure | None) -> dict:
+def charts(by_type: list[dict], states: list[tuple[str, dict]], by_year: list[dict], *,
+           text_as_paths: bool = True) -> list[dict]:
+    """The record's three charts: outcomes per assurance type, days to first access per
+    requesting state (named), refusals per year. Text drawn as paths (the PDF's way) needs no
+    font where the image is shown; as text (a web page's way), the image is half the size."""
+    return [
+        outcomes_chart(by_type, text_as_paths=text_as_paths),
+        access_days_chart(states, text_as_paths=text_as_paths),
+        refusals_chart(by_year, text_as_paths=text_as_paths),
+    ]
+
+
+def _chart(title: str, alt: str, empty: str, figure: Figure | None, text_as_paths) -> dict:
     return {"title": title, "alt": alt, "empty": empty,
-            "image": _svg_data_uri(figure) if figure is not None else None}
+            "image": _svg_data_uri(figure, text_as_paths) if figure is not None else None}
 
 
-def _svg_data_uri(figure: Figure) -> str:
+def _svg_data_uri(figure: Figure, text_as_paths: bool) -> str:
     buffer = io.BytesIO()
-    with matplotlib.rc_context(CHART_RC):
+    with matplotlib.rc_context({**CHART_RC, "svg.fonttype": "path" if text_as_paths else "none"}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -314,7 +323,7 @@ def _new_figure(rows: int) -> Figure:
         return Figure(figsize=(CHART_WIDTH, 1.1 + 0.38 * max(rows, 1)), layout="constrained")
 
 
-def outcomes_chart(by_type: list[dict]) -> dict:
+def outcomes_chart(by_type: list[dict], *, text_as_paths: bool = True) -> dict:
     title = _("Outcomes per assurance type")
     cells = sorted((c for c in by_type if not c["suppressed"]),
                    key=lambda c: _assurance_label(c["assurance_type"]), reverse=True)
@@ -344,10 +353,11 @@ def outcomes_chart(by_type: list[dict]) -> dict:
         _("Stacked bars of finding outcomes for each assurance type with three or more cases."),
         _("No assurance type has three or more cases: nothing to plot."),
         figure,
+        text_as_paths,
     )
 
 
-def access_days_chart(states: list[tuple[str, dict]]) -> dict:
+def access_days_chart(states: list[tuple[str, dict]], *, text_as_paths: bool = True) -> dict:
     title = _("Days from surrender to first check with access")
     rows = [(name, c) for name, c in states
             if not c["suppressed"] and c["days_to_first_access_median"] is not None]
@@ -378,10 +388,11 @@ def access_days_chart(states: list[tuple[str, dict]]) -> dict:
         _("No requesting state has three or more cases with a check with access: "
           "nothing to plot."),
         figure,
+        text_as_paths,
     )
 
 
-def refusals_chart(by_year: list[dict]) -> dict:
+def refusals_chart(by_year: list[dict], *, text_as_paths: bool = True) -> dict:
     title = _("Access refusals over time")
     cells = sorted((c for c in by_year
                     if not c["suppressed"] and c["access_refused_share"] is not None
@@ -407,6 +418,7 @@ def refusals_chart(by_year: list[dict]) -> dict:
         _("Share of checks with access refused, per year with three or more cases."),
         _("No year has three or more cases: nothing to plot."),
         figure,
+        text_as_paths,
     )
 
 

@@ -10,7 +10,6 @@ from cases.models import Case, Membership
 from cases.views.base import MemberPage, visible
 
 from ..models import FollowUp, Notification
-from ..record import compliance_record
 from ..selectors import DECISION_STATUSES, inbox
 
 SHOWN = 10
@@ -43,6 +42,4 @@ class Dashboard(MemberPage, TemplateView):
             .select_related("requesting_state").order_by("status_changed_on")[:SHOWN]
         )
         context["is_auditor"] = Membership.Role.AUDITOR in roles.values()
-        if context["is_auditor"]:
-            context["record"] = compliance_record(user, group_by=("requesting_state",))
         return context

@@ -8,13 +8,16 @@ and nothing else, in the table and the charts alike.
 
 from __future__ import annotations
 
+import functools
+import json
 from urllib.parse import urlencode
 
 from django import forms
 from django.forms.utils import ErrorDict
 from django.urls import path, reverse
+from django.utils import translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from cases.models import Assurance, Country, LegalInstrument
@@ -23,7 +26,7 @@ from cases.views.base import MemberPage, visible
 from ..api.serializers import RecordQuerySerializer
 from ..exports import report
 from ..models import Finding
-from ..record import GROUPINGS, compliance_record, record_filters
+from ..record import GROUPINGS, compliance_record, compliance_records, record_filters
 from .exports import GROUP_LABELS
 
 FILTER_NAMES = ("requesting_state", "legal_instrument", "assurance_type", "observed_after",
@@ -98,31 +101,18 @@ class CompliancePage(MemberPage, TemplateView):
             "legal_instrument": {int(pk): title for pk, title in instruments},
             "assurance_type": dict(Assurance.Type.choices),
         }
-        cells = compliance_record(self.request.user, group_by=group_by, filters=filters)
+        # The table's grouping and the report's three charts, from one read of the findings.
+        cells, by_type, by_state, by_year = compliance_records(
+            self.request.user,
+            [group_by, ("assurance_type",), ("requesting_state",), ("year",)],
+            filters=filters)
         context.update(
             group_by=[(g, GROUP_LABELS[g]) for g in group_by],
             rows=[_row(cell, group_by, names) for cell in cells],
-            charts=self.charts(filters, names["requesting_state"]),
+            charts=charts(by_type, by_state, by_year, names["requesting_state"]),
             export_url=self.export_url(),
         )
         return context
-
-    def charts(self, filters: dict, state_names: dict) -> list[dict]:
-        """The report's three charts, for the same filters (each with a text alternative)."""
-        user = self.request.user
-        by_type = compliance_record(user, group_by=("assurance_type",), filters=filters)
-        by_state = compliance_record(user, group_by=("requesting_state",), filters=filters)
-        by_year = compliance_record(user, group_by=("year",), filters=filters)
-
-        def name(code):
-            return state_names.get(code, code) if code else _("Unknown state")
-
-        by_state.sort(key=lambda c: (name(c["requesting_state"]), c["requesting_state"] or ""))
-        return [
-            report.outcomes_chart(by_type),
-            report.access_days_chart([(name(c["requesting_state"]), c) for c in by_state]),
-            report.refusals_chart(by_year),
-        ]
 
     def export_url(self) -> str:
         """The PDF report's export form, with the same filters filled in."""
@@ -130,6 +120,29 @@ class CompliancePage(MemberPage, TemplateView):
         params += [(k, v) for k, v in self.request.GET.items() if k in FILTER_NAMES and v]
         params += [("group_by", g) for g in self.request.GET.getlist("group_by") if g]
         return reverse("monitoring:export_create") + "?" + urlencode(params)
+
+
+def charts(by_type, by_state, by_year, state_names: dict) -> list[dict]:
+    """The report's three charts (each with a text alternative), text drawn by the browser."""
+
+    def name(code):
+        return state_names.get(code, code) if code else _("Unknown state")
+
+    by_state = sorted(by_state, key=lambda c: (name(c["requesting_state"]),
+                                               c["requesting_state"] or ""))
+    data = json.dumps([by_type, [(name(c["requesting_state"]), c) for c in by_state], by_year],
+                      sort_keys=True, default=str)
+    return _drawn(data, get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _drawn(data: str, language: str) -> list[dict]:
+    """Charts of these numbers in this language. Keyed by the numbers themselves, a drawing
+    is reused only for the very numbers it shows, whoever asks: nothing to invalidate."""
+    by_type, states, by_year = json.loads(data)
+    with translation.override(language):
+        return report.charts(by_type, [tuple(pair) for pair in states], by_year,
+                             text_as_paths=False)
 
 
 def _row(cell: dict, group_by, names: dict) -> dict:
@@ -148,6 +161,19 @@ def _row(cell: dict, group_by, names: dict) -> dict:
     return row
 
 
+class RecordSummary(MemberPage, TemplateView):
+    """The record by requesting state, as the auditor's dashboard shows it. The dashboard
+    fetches it once the page is shown, so its other panels do not wait for the count."""
+
+    template_name = "monitoring/includes/record_summary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cells"] = compliance_record(self.request.user, group_by=("requesting_state",))
+        return context
+
+
 urlpatterns = [
     path("record/", CompliancePage.as_view(), name="record"),
+    path("record/summary/", RecordSummary.as_view(), name="record_summary"),
 ]
