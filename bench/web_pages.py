@@ -150,7 +150,9 @@ def main(argv=None) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, PostgreSQL {pg}; database {name}")
     demo = [User.objects.get(username=u) for u in ("ngo-fr.caseworker", "ngo-fr.auditor")]
-    report("demo data (seed_demo)", demo, args.repeat)
+    report("demo data (seed_demo)" if not args.reuse else
+           "demo users, on the reused database (the demo data and the large set)",
+           demo, args.repeat)
 
     from django.db.models import Count
 

@@ -31,7 +31,6 @@ from ..models import Export, Finding, FollowUp
 
 Kind = Export.Kind
 CHUNK = 5000
-PROGRESS_ROWS = 20000
 # A cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -356,7 +355,10 @@ def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
              labels: set, progress=None) -> int:
     """On PostgreSQL: the CSV rows written by the database itself (COPY of the same formatted
     SELECT as `iter_rows`), streamed into `out`. Returns the rows written; the labels of the
-    rows go into `labels` (one more, narrow query)."""
+    rows go into `labels` (one more, narrow query).
+
+    The connection is busy for the whole COPY, so nothing may use it before the last row is
+    read: progress (a database write) is reported once the COPY is done, not during it."""
     import psycopg
     from django.db import connection
 
@@ -366,17 +368,13 @@ def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
     raw = connection.connection
     # COPY takes no bound parameters: the statement is composed by psycopg, which quotes.
     statement = psycopg.ClientCursor(raw).mogrify(sql, params)
-    lines, report_at = 0, PROGRESS_ROWS
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
             for data in copy:
                 out.write(data)
-                # Line ends: a close enough count of rows for a progress bar.
-                lines += bytes(data).count(b"\n")
-                if progress is not None and lines >= report_at:
-                    progress(lines)
-                    report_at = lines + PROGRESS_ROWS
         written = cursor.rowcount
+    if progress is not None:
+        progress(written)
     labels.update(queryset.order_by().values_list(_label_lookup(kind), flat=True).distinct())
     return written
 
