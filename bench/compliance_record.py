@@ -533,16 +533,17 @@ def main(argv=None) -> None:
           f"{counted:,} findings count in its record")
     print("-" * 100)
     print(f"{'':<38}{'first (s)':>10}{'best (s)':>10}{'median':>9}{'queries':>9}"
-          f"{'in DB (s)':>11}{'cells':>7}")
+          f"{'in DB (s)':>11}  cells")
     for m in results:
         walls = [w for w, _ in m["runs"]]
         data = json.loads(m["response"].content)
         cells = len(data) if isinstance(data, list) else (
-            f"{len(data['record_by_assurance_type'])}+{len(data['earlier_surrenders'])}e")
+            f"{len(data['record_by_assurance_type'])} + {len(data['earlier_surrenders'])} "
+            "earlier surrenders")
         counts = {meter.count for _, meter in m["runs"]}
         print(f"{m['name']:<38}{walls[0]:>10.3f}{min(walls):>10.3f}"
               f"{statistics.median(walls):>9.3f}{'/'.join(map(str, sorted(counts))):>9}"
-              f"{min(mt.seconds for _, mt in m['runs']):>11.3f}{cells!s:>7}")
+              f"{min(mt.seconds for _, mt in m['runs']):>11.3f}  {cells}")
     print("-" * 100)
     brief = json.loads(results[-1]["response"].content)
     shown = sum(1 for row in brief["earlier_surrenders"] if row["reference"])

@@ -316,6 +316,26 @@ def test_seed_demo_accounts_share_one_password_and_cover_every_role(demo):
     assert not staff.memberships.exists()
 
 
+def test_seed_demo_reports_visits_whose_findings_make_a_record(demo):
+    from monitoring.models import CheckReport, Finding, FollowUp
+    from monitoring.record import compliance_record
+
+    monitored = Case.objects.filter(status__in=("monitoring_active", "monitoring_closed"))
+    assert set(CheckReport.objects.values_list("case", flat=True)) == set(
+        monitored.values_list("pk", flat=True))
+    outcomes = set(Finding.objects.values_list("outcome", flat=True))
+    assert {"complied", "access_denied", "unverifiable", "allegation_pending"} <= outcomes
+    # Each active plan waits for its next visit; the closed one waits for nothing.
+    open_checks = FollowUp.objects.filter(status__in=FollowUp.OPEN, kind="cadence")
+    assert set(open_checks.values_list("case__status", flat=True)) == {"monitoring_active"}
+    # The French NGO's auditor counts its own case, the Italian one shared with everyone and
+    # the one shared as aggregates only: a cell of three cases, shown.
+    auditor = User.objects.get(username="ngo-fr.auditor")
+    (china,) = compliance_record(auditor)
+    assert (china["requesting_state"], china["cases"], china["suppressed"]) == ("CN", 3, False)
+    assert china["access_refused_share"] > 0
+
+
 def test_seed_demo_cases_span_statuses_distributions_and_labels(demo):
     cases = Case.objects.all()
     assert cases.count() >= 12

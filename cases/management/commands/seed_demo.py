@@ -31,6 +31,7 @@ from cases.models import (
     Subject,
 )
 from cases.models.sharing import TLP, Distribution
+from monitoring.models import Finding
 
 from .create_organisation import one_line
 
@@ -74,6 +75,7 @@ DEMO_SLUGS = [slug for slug, *_rest in ORGANISATIONS]
 A = Assurance.Type
 P = ProceedingEvent.Kind
 S = Case.Status
+Outcome = Finding.Outcome
 Category = Offence.Category
 
 
@@ -87,6 +89,19 @@ class Step:
 
 
 @dataclass
+class Check:
+    """A visit reported `days_ago`: a finding per assurance of the case, "complied" unless
+    `outcomes` says otherwise ({assurance type: outcome}). A refused visit checks nothing: its
+    findings are "unverifiable", and the refusal itself denies the monitoring access."""
+
+    days_ago: int
+    outcomes: dict[str, str] = field(default_factory=dict)
+    access: str = "granted"
+    visitors: str = "Consular officials"
+    narrative: str = ""
+
+
+@dataclass
 class DemoCase:
     owner: str
     subject: dict[str, Any]
@@ -97,6 +112,14 @@ class DemoCase:
     proceedings: list[dict[str, Any]] = field(default_factory=list)
     assurances: list[dict[str, Any]] = field(default_factory=list)
     named_recipients: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+
+def _checks(first: int, last: int, every: int, **special: Check) -> list[Check]:
+    """Visits from `first` days ago to `last`, one each `every` days; `special` replaces the
+    visit of the same day ("d120": a Check for 120 days ago)."""
+    days = range(first, last - 1, -every)
+    return [special.get(f"d{d}", Check(d)) for d in days]
 
 
 def _assurance(type_: str, days_ago: int, text: str, **fields) -> dict[str, Any]:
@@ -183,6 +206,15 @@ DEMO_CASES: list[DemoCase] = [
             _assurance(A.FAMILY_CONTACT, 470, "The family may visit once a month.",
                        disclosed_to_court=False),
         ],
+        checks=_checks(
+            297, 27, 30,
+            d177=Check(177, {A.NO_TORTURE: Outcome.COMPLIED_WITH_CONCERNS},
+                       narrative="Marked weight loss; says the cell is unheated."),
+            d117=Check(117, access="refused",
+                       narrative="Turned away at the gate: 'investigation in progress'."),
+            d87=Check(87, {A.FAIR_TRIAL: Outcome.PARTIAL},
+                      narrative="Trial held with a court-appointed lawyer only."),
+        ),
     ),
     # A German national arrested in France on a Red Notice: Germany must be informed first.
     DemoCase(
@@ -440,6 +472,14 @@ DEMO_CASES: list[DemoCase] = [
             _visits(820, "Italy", 15, monitoring_private=True),
             _assurance(A.FAMILY_CONTACT, 820, "Monthly family visits."),
         ],
+        checks=_checks(
+            727, 7, 60,
+            d367=Check(367, {A.NO_TORTURE: Outcome.ALLEGATION_PENDING},
+                       narrative="Reports beatings during interrogation; bruising seen."),
+            d247=Check(247, access="refused"),
+            d127=Check(127, {A.FAMILY_CONTACT: Outcome.PARTIAL},
+                       narrative="Family visits allowed every second month only."),
+        ),
     ),
     # Monitoring closed on release; counted in aggregates only.
     DemoCase(
@@ -466,6 +506,12 @@ DEMO_CASES: list[DemoCase] = [
             _assurance(A.NO_TORTURE, 1120, "No torture or ill-treatment."),
             _visits(1120, "Italy", 30, monitoring_private=False),
         ],
+        checks=_checks(
+            1047, 57, 90,
+            d597=Check(597, access="refused"),
+            d327=Check(327, {A.NO_TORTURE: Outcome.UNVERIFIABLE},
+                       narrative="Visit in the presence of guards throughout."),
+        ),
     ),
 ]
 
@@ -639,6 +685,8 @@ def _load_case(demo: DemoCase, owner: Organisation, users: dict, group) -> Case:
         events.append((days_ago, 1, _assurance_writer(caseworker, case, day(days_ago), fields)))
     for step in demo.steps:
         events.append((step.days_ago, 2, _transition(member(step.by), case, step, day)))
+    for check in demo.checks:
+        events.append((check.days_ago, 3, _report(caseworker, case, check, day)))
     for _days_ago, _order, write in sorted(events, key=lambda e: (-e[0], e[1])):
         write()
     return case
@@ -650,6 +698,43 @@ def _proceeding(actor, case: Case, on: datetime.date, fields: dict):
 
 def _assurance_writer(actor, case: Case, on: datetime.date, fields: dict):
     return lambda: services.assurance_create(actor=actor, case=case, given_on=on, **fields)
+
+
+SEVERITY = {Outcome.COMPLIED: "low", Outcome.COMPLIED_WITH_CONCERNS: "medium",
+            Outcome.PARTIAL: "medium", Outcome.UNVERIFIABLE: "medium",
+            Outcome.ALLEGATION_PENDING: "high", Outcome.BREACH: "critical"}
+
+
+def _report(actor, case: Case, check: Check, day):
+    """The visit reported on the case's open check (the first visit, then each next one the
+    plan schedules), with a finding per assurance."""
+    from monitoring import services as monitoring
+    from monitoring.models import FollowUp
+
+    def write():
+        follow_up = (
+            FollowUp.objects.filter(case=case, status__in=FollowUp.OPEN,
+                                    kind__in=(FollowUp.Kind.FIRST_VISIT, FollowUp.Kind.CADENCE))
+            .order_by("due_at").first()
+        )
+        granted = check.access == "granted"
+        usual = Outcome.COMPLIED if granted else Outcome.UNVERIFIABLE
+        findings = [
+            {"assurance": assurance, "outcome": outcome, "severity": SEVERITY[outcome],
+             "evidence_summary": check.narrative if outcome != Outcome.COMPLIED else ""}
+            for assurance in case.assurances.order_by("type")
+            # The service adds the refusal's own finding on the monitoring-access promise.
+            if granted or assurance.type != A.MONITORING_ACCESS
+            for outcome in [check.outcomes.get(assurance.type, usual)]
+        ]
+        monitoring.report_submit(
+            actor=actor, follow_up=follow_up, findings=findings, access=check.access,
+            checked_at=datetime.datetime.combine(day(check.days_ago), datetime.time(11),
+                                                 tzinfo=datetime.UTC),
+            visitors=check.visitors, narrative=check.narrative,
+            refusal_reason="None given" if check.access == "refused" else "",
+        )
+    return write
 
 
 def _transition(actor, case: Case, step: Step, day):
