@@ -12,7 +12,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Q, Value, When
+from django.db.models import IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from .. import policy, services
-from ..filters import CaseFilter
+from ..filters import CaseFilter, SubjectFilter
 from ..forms import (
     AssuranceForm,
     CaseForm,
@@ -509,14 +509,13 @@ class SubjectOptions(MemberPage, TemplateView):
         typed = (request.GET.get("subject") or "").strip()[:200]
         organisation = self.organisation()
         subjects = []
-        if organisation is not None and len(typed) >= 2 and "\x00" not in typed:
+        # The API's search of subjects: references, and names only where the role may see them.
+        search = SubjectFilter({"q": typed}, request=request,
+                               queryset=visible(request, Subject).filter(owner=organisation))
+        if organisation is not None and len(typed) >= 2 and search.is_valid():
+            subjects = list(search.qs.order_by("reference")[:self.SHOWN])
             names = policy.has_right(request.user, organisation.pk, R.SUBJECT,
                                      A.VIEW_IDENTIFIERS)
-            match = Q(reference__icontains=typed)
-            if names:
-                match |= Q(full_name__icontains=typed) | Q(other_names__icontains=typed)
-            subjects = list(visible(request, Subject).filter(match, owner=organisation)
-                            .order_by("reference")[:self.SHOWN])
             if names and subjects:
                 services.record_personal_data_views(actor=request.user, subjects=subjects)
             context["names"] = names
