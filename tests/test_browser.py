@@ -71,13 +71,18 @@ class Person:
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def check_accessible(self) -> None:
-        results = axe.Axe().run(self.page, options={
-            "runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
-        assert results.violations_count == 0, (
-            f"{self.page.url}\n{results.generate_report()}")
+        violations = accessibility_violations(self.page)
+        assert not violations, violations
 
     def close(self) -> None:
         self.context.close()
+
+
+def accessibility_violations(page) -> str:
+    """What axe-core finds against WCAG 2.1 A and AA on the page: a report, empty if nothing."""
+    results = axe.Axe().run(page, options={
+        "runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
+    return f"{page.url}\n{results.generate_report()}" if results.violations_count else ""
 
 
 def _transition(person: Person, case_id, to: str, on: str) -> None:
@@ -215,3 +220,44 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     with pytest.raises(AssertionError, match="label"):
         outsider.check_accessible()
     outsider.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_other_pages_pass_the_accessibility_audit_too(browser, live_server, world):
+    """Forms empty and with their errors shown, lists, and the org admin's pages."""
+    from tests.factories import CaseFactory, SubjectFactory
+
+    case = CaseFactory(owner=world.ngo_fr, subject=SubjectFactory(owner=world.ngo_fr))
+    failures = []
+
+    def audit(page, path: str | None = None) -> None:
+        if path is not None:
+            # A filter that is no date is the record page with its error: a 400.
+            expected = 400 if "2026-13-01" in path else 200
+            assert page.goto(live_server.url + path).status == expected, path
+        failures.append(accessibility_violations(page))
+
+    anonymous = browser.new_context(locale="en-GB").new_page()
+    for path in ("/accounts/login/", "/accounts/password/reset/"):
+        audit(anonymous, path)
+
+    admin = Person(browser, live_server, "fr_admin")
+    for path in ("/cases/?q=nothing-matches", "/cases/new/", "/subjects/new/",
+                 f"/cases/{case.pk}/edit/", f"/cases/{case.pk}/status/",
+                 f"/cases/{case.pk}/assurances/new/", f"/cases/{case.pk}/proceedings/new/",
+                 "/follow-ups/", "/shared-with-us/", "/notifications/", "/exports/",
+                 "/exports/new/", "/record/?observed_after=2026-13-01", "/audit/",
+                 "/members/", "/members/add/", "/groups/", "/groups/new/",
+                 f"/groups/{world.fr_de_group.pk}/", "/accounts/password/"):
+        audit(admin.page, path)
+    # Each form once more, sent empty: its errors shown next to its fields.
+    for path in ("/cases/new/", "/subjects/new/", f"/cases/{case.pk}/assurances/new/",
+                 "/members/add/", "/groups/new/"):
+        admin.go(path)
+        admin.page.locator("main form button[type='submit']").first.click()
+        admin.page.wait_for_load_state()
+        assert admin.page.locator(".error, .errors").count(), path
+        audit(admin.page)
+    admin.close()
+    assert len(failures) == 27
+    assert not any(failures), "\n\n".join(filter(None, failures))
