@@ -117,7 +117,7 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
         out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days)
                   for key, cell in sorted(keyed, key=lambda item: _sort_key(item[0]))]
     # Each grouping asked for gets a list of its own, even where two were the same.
-    return [list(out[g]) if i else out[g] for i, g in enumerate(groupings)]
+    return [list(out[g]) for g in groupings]
 
 
 def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> list[dict]:

@@ -86,12 +86,10 @@ def report_context(user, *, query: dict, manifest: dict) -> dict:
     )
     codes = {c["requesting_state"] for c in by_state} | {c["requesting_state"] for c in
                                                          by_state_type}
-    names = {c.code: c.name for c in Country.objects.filter(code__in=codes - {None})}
-
-    def state_name(code) -> str:
-        return names.get(code, code) if code else _("Unknown state")
-
-    by_state.sort(key=lambda c: (state_name(c["requesting_state"]), c["requesting_state"] or ""))
+    state_name = state_namer(
+        {c.code: c.name for c in Country.objects.filter(code__in=codes - {None})})
+    states = named_by_state(by_state, state_name)
+    by_state = [cell for _name, cell in states]
     export_id = str(manifest.get("export", ""))
     system = str(manifest.get("system") or _("Extradition Monitor"))
     title = _("Compliance report")
@@ -122,9 +120,8 @@ def report_context(user, *, query: dict, manifest: dict) -> dict:
             _("Median days to first access"), _("90th percentile days to first access"),
             _("Cases without access"), _("Lapses"),
         ],
-        "summary": [_summary_row(state_name(c["requesting_state"]), c) for c in by_state],
-        "charts": charts(by_type, [(state_name(c["requesting_state"]), c) for c in by_state],
-                         by_year),
+        "summary": [_summary_row(name, cell) for name, cell in states],
+        "charts": charts(by_type, states, by_year),
         "outcome_columns": [str(o.label) for o in Finding.Outcome],
         "states": _state_sections(by_state, by_state_type, state_name),
         "manifest": _manifest_facts(manifest),
@@ -289,6 +286,19 @@ def _css_page_counter() -> str:
         elif part:
             tokens.append(_css_string(part))
     return " ".join(tokens)
+
+
+def state_namer(names: dict):
+    """A requesting state's name from `names` (code: name); its code where none is known."""
+    def state_name(code) -> str:
+        return names.get(code, code) if code else _("Unknown state")
+    return state_name
+
+
+def named_by_state(by_state: list[dict], state_name) -> list[tuple[str, dict]]:
+    """The record's cells by requesting state with their states' names, in name order."""
+    return sorted(((state_name(c["requesting_state"]), c) for c in by_state),
+                  key=lambda pair: (pair[0], pair[1]["requesting_state"] or ""))
 
 
 # --- charts --------------------------------------------------------------------------------

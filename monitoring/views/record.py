@@ -124,14 +124,8 @@ class CompliancePage(MemberPage, TemplateView):
 
 def charts(by_type, by_state, by_year, state_names: dict) -> list[dict]:
     """The report's three charts (each with a text alternative), text drawn by the browser."""
-
-    def name(code):
-        return state_names.get(code, code) if code else _("Unknown state")
-
-    by_state = sorted(by_state, key=lambda c: (name(c["requesting_state"]),
-                                               c["requesting_state"] or ""))
-    data = json.dumps([by_type, [(name(c["requesting_state"]), c) for c in by_state], by_year],
-                      sort_keys=True, default=str)
+    states = report.named_by_state(by_state, report.state_namer(state_names))
+    data = json.dumps([by_type, states, by_year], sort_keys=True, default=str)
     return _drawn(data, get_language())
 
 

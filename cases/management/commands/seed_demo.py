@@ -31,7 +31,8 @@ from cases.models import (
     Subject,
 )
 from cases.models.sharing import TLP, Distribution
-from monitoring.models import Finding
+from monitoring import services as monitoring
+from monitoring.models import Finding, FollowUp
 
 from .create_organisation import one_line
 
@@ -708,9 +709,6 @@ SEVERITY = {Outcome.COMPLIED: "low", Outcome.COMPLIED_WITH_CONCERNS: "medium",
 def _report(actor, case: Case, check: Check, day):
     """The visit reported on the case's open check (the first visit, then each next one the
     plan schedules), with a finding per assurance."""
-    from monitoring import services as monitoring
-    from monitoring.models import FollowUp
-
     def write():
         follow_up = (
             FollowUp.objects.filter(case=case, status__in=FollowUp.OPEN,
