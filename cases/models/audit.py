@@ -30,6 +30,12 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_CHANGE = "permission_change", _("Permission change")
+        # A request for an existing record the caller may not see (answered 404).
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        # Sign-in or password reset refused after too many attempts.
+        LOCKED_OUT = "locked_out", _("Locked out")
+        # An account invited to join an organisation, accepting or declining.
+        INVITATION = "invitation", _("Invitation")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)
