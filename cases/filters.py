@@ -11,6 +11,7 @@ from .models import (
     AuditEvent,
     Case,
     Country,
+    Invitation,
     LegalInstrument,
     Membership,
     Organisation,
@@ -153,6 +154,17 @@ class MembershipFilter(filters.FilterSet):
 
     class Meta:
         model = Membership
+        fields = []
+
+
+class InvitationFilter(filters.FilterSet):
+    organisation = filters.ModelChoiceFilter(
+        field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
+    )
+    status = ChoicesFilter(choices=Invitation.Status.choices)
+
+    class Meta:
+        model = Invitation
         fields = []
 
 

@@ -25,6 +25,7 @@ from .models import (
     Case,
     CaseTransition,
     Country,
+    Invitation,
     LegalInstrument,
     Membership,
     Offence,
@@ -156,6 +157,7 @@ _RESOURCE_OF_MODEL: dict[type, Resource] = {
     ProceedingEvent: Resource.PROCEEDING,
     SharingGroup: Resource.SHARING_GROUP,
     Membership: Resource.MEMBERSHIP,
+    Invitation: Resource.MEMBERSHIP,
     AuditEvent: Resource.AUDIT_EVENT,
     Organisation: Resource.ORGANISATION,
     Country: Resource.REFERENCE,
@@ -189,6 +191,10 @@ def roles(user: AbstractBaseUser | None) -> dict[int, str]:
     """The user's role in each of its organisations, read once per user object."""
     if user is None or not user.is_authenticated or not user.is_active:
         return {}
+    # Platform staff never hold case data, even through a membership made behind the
+    # services' back.
+    if user.is_staff or user.is_superuser:
+        return {}
     cached = getattr(user, "_policy_roles", None)
     if cached is None:
         cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
@@ -212,7 +218,8 @@ def organisations_with(user, resource: Resource, action: Action) -> list[int]:
 
 
 def _my_organisations(user) -> QuerySet:
-    uid = user.pk if user is not None and user.is_authenticated and user.is_active else None
+    uid = user.pk if user is not None and user.is_authenticated and user.is_active and not (
+        user.is_staff or user.is_superuser) else None
     return Membership.objects.filter(user_id=uid).values("organisation_id")
 
 
@@ -284,10 +291,16 @@ def restrict(qs: QuerySet, user) -> QuerySet:
     if model in (Assurance, ProceedingEvent, CaseTransition, Offence):
         return qs.filter(case_id__in=visible_case_ids(user))
     if model is Subject:
-        # The owner sees its subjects; others see the pseudonym of a subject of a shared case.
+        # A subject is seen through a case the user may see: by the owner's members (with
+        # its identifiers, for the roles that read them) and as a pseudonym by recipients.
+        # A subject whose only cases are RED is seen by their named people alone; one with no
+        # case yet by the owner's members.
         return qs.filter(
-            Q(owner_id__in=_my_organisations(user))
-            | Q(pk__in=Case.objects.filter(_case_condition(user)).values("subject_id"))
+            Q(pk__in=Case.objects.filter(_case_condition(user)).values("subject_id"))
+            | (
+                Q(owner_id__in=_my_organisations(user))
+                & ~Exists(Case.objects.filter(subject_id=OuterRef("pk")))
+            )
         )
     if model is SubjectNationality:
         return qs.filter(subject__in=restrict(Subject.objects.all(), user).values("pk"))
@@ -300,6 +313,13 @@ def restrict(qs: QuerySet, user) -> QuerySet:
         )
     if model is Membership:
         return qs.filter(organisation_id__in=_my_organisations(user))
+    if model is Invitation:
+        # The invited account, and the admins of the organisation that invites.
+        return qs.filter(
+            Q(user_id=user.pk)
+            | Q(organisation_id__in=organisations_with(user, Resource.MEMBERSHIP,
+                                                       A.MANAGE_MEMBERS))
+        )
     if model is AuditEvent:
         return qs.filter(
             # From the cached roles: at most a handful of ids.
@@ -340,7 +360,7 @@ def owner_of(obj) -> int | None:
         return obj.pk
     if isinstance(obj, Case | Subject | SharingGroup):
         return obj.owner_id
-    if isinstance(obj, Membership | AuditEvent):
+    if isinstance(obj, Membership | AuditEvent | Invitation):
         return obj.organisation_id
     if hasattr(obj, "owner_organisation_id"):
         return obj.owner_organisation_id

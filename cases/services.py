@@ -127,7 +127,7 @@ def organisation_create(
     return organisation
 
 
-def _check_may_manage_members(actor, organisation: Organisation, role: str | None) -> None:
+def check_may_manage_members(actor, organisation: Organisation, role: str | None) -> None:
     if isinstance(actor, Operator):
         return
     if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.VIEW):
@@ -142,7 +142,7 @@ def _check_may_manage_members(actor, organisation: Organisation, role: str | Non
         raise PermissionDenied(_("You cannot grant a role above your own."))
 
 
-def _check_role(role: str) -> None:
+def check_role(role: str) -> None:
     if role not in Membership.Role.values:
         raise ValidationError(
             {"role": _("Unknown role. Choose one of: %(roles)s.")
@@ -158,11 +158,30 @@ def _admins_left(organisation_id: int, without: Membership) -> bool:
     )
 
 
-def membership_create(*, actor, organisation: Organisation, user, role: str) -> Membership:
-    _check_role(role)
-    _check_may_manage_members(actor, organisation, role)
+def check_may_join(organisation: Organisation, user) -> None:
+    """Refuse an account that may not become a member of `organisation`."""
+    if user.is_staff or user.is_superuser:
+        raise ValidationError({"user": _(
+            "Platform staff accounts never become members of an organisation: staff do not "
+            "hold case data.")})
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError({"user": _("This person is already a member.")})
+
+
+def belongs_elsewhere(organisation: Organisation, user) -> bool:
+    return Membership.objects.filter(user=user).exclude(organisation=organisation).exists()
+
+
+def membership_create(*, actor, organisation: Organisation, user, role: str) -> Membership:
+    """Add a member. An account that belongs to another organisation joins only by accepting
+    an invitation (`cases.invitations`), unless platform staff add it."""
+    check_role(role)
+    check_may_manage_members(actor, organisation, role)
+    check_may_join(organisation, user)
+    if not isinstance(actor, Operator) and belongs_elsewhere(organisation, user):
+        raise ValidationError({"user": _(
+            "This person belongs to another organisation: invite them instead; they become a "
+            "member once they accept.")})
     with transaction.atomic():
         membership = Membership.objects.create(organisation=organisation, user=user, role=role)
         audit.record(
@@ -179,10 +198,10 @@ def membership_update(
     *, actor, membership: Membership, version: int | None, role: str | None = None
 ) -> Membership:
     role = role or membership.role
-    _check_role(role)
-    _check_may_manage_members(actor, membership.organisation, role)
+    check_role(role)
+    check_may_manage_members(actor, membership.organisation, role)
     # Also the role being taken away must be one the actor could grant.
-    _check_may_manage_members(actor, membership.organisation, membership.role)
+    check_may_manage_members(actor, membership.organisation, membership.role)
     if (
         membership.role == Membership.Role.ORG_ADMIN
         and role != Membership.Role.ORG_ADMIN
@@ -204,7 +223,7 @@ def membership_update(
 
 
 def membership_delete(*, actor, membership: Membership) -> None:
-    _check_may_manage_members(actor, membership.organisation, membership.role)
+    check_may_manage_members(actor, membership.organisation, membership.role)
     if membership.role == Membership.Role.ORG_ADMIN and not _admins_left(
         membership.organisation_id, membership
     ):

@@ -12,8 +12,7 @@ from .views import cases as case_pages
 app_name = "cases"
 
 urlpatterns = [
-    path("organisation/switch/", account.SwitchOrganisation.as_view(),
-         name="switch_organisation"),
+    *account.urlpatterns,
     *case_pages.urlpatterns,
     *organisation.urlpatterns,
 ]

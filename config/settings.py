@@ -212,6 +212,14 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="monitor@localhost")
 
+# A refused request for an existing record is audited once per caller and record in this
+# window, and at most ACCESS_DENIED_AUDIT_MAX times per caller in it.
+ACCESS_DENIED_AUDIT_SECONDS = env.int("ACCESS_DENIED_AUDIT_SECONDS", default=3600)
+ACCESS_DENIED_AUDIT_MAX = env.int("ACCESS_DENIED_AUDIT_MAX", default=100)
+
+# How long an invitation to join an organisation waits for its answer.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -87,12 +87,15 @@ class MonitoringConfig(AppConfig):
             )
 
         def exports(queryset, user):
-            # The requester's own files, and those of its organisation for its auditors, except
-            # files holding identifiers, which auditors never see.
+            # The requester's own files while it may still export for their organisation, and
+            # those of its organisation for its auditors, except files holding identifiers,
+            # which auditors never see.
+            exporting = policy.organisations_with(user, policy.Resource.EXPORT,
+                                                  policy.Action.VIEW)
             auditing = policy.organisations_with(user, policy.Resource.EXPORT,
                                                  policy.Action.VIEW_AUDIT)
             return queryset.filter(
-                Q(requester_id=user.pk)
+                Q(requester_id=user.pk, organisation_id__in=exporting)
                 | Q(organisation_id__in=auditing, include_identifiers=False)
             )
 

@@ -494,6 +494,8 @@ class Export(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
+        # Some of its rows left the requester's view: the file is gone.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requester = models.ForeignKey(
@@ -514,6 +516,8 @@ class Export(models.Model):
     file = models.FileField(upload_to=export_path, max_length=300, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The file's records are kept as ExportRow rows, checked again at each download.
+    rows_recorded = models.BooleanField(default=False)
     error = models.TextField(blank=True, max_length=2000)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -538,6 +542,21 @@ class Export(models.Model):
     @property
     def owner_organisation_id(self) -> int:
         return self.organisation_id
+
+
+class ExportRow(models.Model):
+    """A record an export's file holds (a case, follow-up or finding; for the compliance record
+    each finding counted). A download checks that the downloader still sees every one."""
+
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    record_id = models.UUIDField()
+
+    class Meta:
+        indexes = [models.Index(fields=["export", "record_id"], name="export_row_record")]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}: {self.record_id}"
 
 
 class NotificationPreference(models.Model):

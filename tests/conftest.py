@@ -10,6 +10,7 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -29,6 +30,13 @@ ORGS = {"fr": ("ngo-fr", Organisation.Kind.NGO, "FR"),
         "it": ("ngo-it", Organisation.Kind.NGO, "IT")}
 ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "auditor",
               "org_admin": "admin"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters kept in the cache (throttles, audit rate limits) start at zero in each test."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -433,6 +433,21 @@ def org_rows() -> list[Row]:
             scope="create", body=lambda rec: {"organisation": "ngo-fr", "name": "New group"}),
         Row("membership-detail", "delete", "/api/v1/memberships/{membership}/", ADMINS,
             ok=204, scope="org"),
+        # Invitations: seen by the invited account and the inviting organisation's admins;
+        # answered by the invited account alone (tested on its own), cancelled by the admins.
+        Row("invitation-list", "get", "/api/v1/invitations/", ALL, scope="invite", hidden=200,
+            shows=lambda r, rec: str(rec.invitation.pk) in _ids(r)),
+        Row("invitation-detail", "get", "/api/v1/invitations/{invitation}/", ALL,
+            scope="invite"),
+        Row("invitation-accept", "post", "/api/v1/invitations/{invitation}/accept/",
+            frozenset(), scope="invite"),
+        Row("invitation-decline", "post", "/api/v1/invitations/{invitation}/decline/",
+            frozenset(), scope="invite"),
+        Row("invitation-list", "post", "/api/v1/invitations/", ADMINS, ok=201, scope="create",
+            body=lambda rec: {"organisation": "ngo-fr", "user": rec.wayfarer.username,
+                              "role": "auditor"}),
+        Row("invitation-detail", "delete", "/api/v1/invitations/{invitation}/", ADMINS, ok=204,
+            scope="invite"),
         Row("inbox", "get", "/api/v1/inbox/", ALL, scope="any"),
         Row("compliance-record", "get", "/api/v1/compliance/", ALL, scope="any"),
         # The owner keeps its group; a member organisation's admin may leave it.
@@ -475,6 +490,12 @@ class OrgRecords:
         self.event = audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, self.membership)
         self.instrument = LegalInstrument.objects.first()
         self.newcomer = UserFactory(username="newcomer")
+        self.wayfarer = UserFactory(username="wayfarer")
+        from cases.invitations import invitation_create
+
+        self.invitation = invitation_create(
+            actor=world.fr_admin, organisation=world.ngo_fr,
+            user=UserFactory(username="invited"), role="liaison")
         self.leave_group = SharingGroupFactory(
             name="FR-DE to leave", owner=world.ngo_fr, members=[world.ministry_de]
         )
@@ -501,6 +522,7 @@ class OrgRecords:
             leave_group=self.leave_group.pk,
             export=self.export.pk,
             identified_export=self.identified_export.pk,
+            invitation=self.invitation.pk,
         )
 
 
@@ -516,6 +538,8 @@ def sees_org_record(scope: str, org: str | None, role: str | None) -> bool:
         return org == "fr" and role in ("caseworker", "auditor")
     if scope == "requester":
         return org == "fr" and role == "caseworker"
+    if scope == "invite":
+        return org == "fr" and role == "org_admin"
     return org == "fr"
 
 

@@ -99,73 +99,20 @@ def test_staff_without_a_membership_see_no_case_data(world, staff_client, distri
     assert staff_client.get(url(AuditEvent, "changelist")).context["cl"].result_count == 0
 
 
-def test_staff_see_only_what_their_own_membership_shows(world, staff_client):
-    MembershipFactory(user=world.staff, organisation=world.ngo_it, role=Membership.Role.AUDITOR)
-    private = case_of(world, Distribution.ORGANISATION)
-    shared_with_de = case_of(world, Distribution.SHARING_GROUP)
-    network = case_of(world, Distribution.NETWORK, TLP.GREEN)
+@pytest.mark.parametrize("role", [r.value for r in Membership.Role])
+def test_staff_given_a_membership_behind_the_services_still_see_no_case_data(
+        world, staff_client, role):
+    # The services refuse to make staff members; a row written past them opens nothing.
+    MembershipFactory(user=world.staff, organisation=world.ngo_fr, role=role)
+    case = case_of(world, Distribution.NETWORK, TLP.GREEN, full_name="Wang Nevershown")
 
-    listing = staff_client.get(url(Case, "changelist")).content.decode()
-
-    assert network.reference in listing
-    assert private.reference not in listing
-    assert shared_with_de.reference not in listing
-    for case in (private, shared_with_de):
-        for model, obj in records_of(case).items():
-            assert staff_client.get(url(model, "change", obj.pk)).status_code == 404, model
-    assert staff_client.get(url(Case, "change", network.pk)).status_code == 200
-
-
-def test_a_recipient_sees_the_structured_record_without_the_owners_free_text(world,
-                                                                             staff_client):
-    MembershipFactory(user=world.staff, organisation=world.ministry_de,
-                      role=Membership.Role.CASEWORKER)
-    case = case_of(world, Distribution.SHARING_GROUP, legal_basis_note="Source: a cousin")
-
-    page = staff_client.get(url(Case, "change", case.pk)).content.decode()
-    proceeding = staff_client.get(
-        url(ProceedingEvent, "change", case.proceedings.get().pk)
-    ).content.decode()
-
-    assert case.reference in page
-    assert "Source: a cousin" not in page
-    assert case.interpol_reference not in page
-    assert "Hearing notes naming the family" not in proceeding
-
-
-def test_a_red_case_stays_hidden_from_members_who_are_not_named(world, staff_client):
-    MembershipFactory(user=world.staff, organisation=world.ngo_fr, role=Membership.Role.AUDITOR)
-    red = case_of(world, Distribution.ORGANISATION, TLP.RED)
-
-    assert staff_client.get(url(Case, "change", red.pk)).status_code == 404
-    assert red.reference not in staff_client.get(url(Case, "changelist")).content.decode()
-
-
-def test_the_subject_admin_never_shows_a_name_even_to_the_owner(world, staff_client):
-    MembershipFactory(user=world.staff, organisation=world.ngo_fr,
-                      role=Membership.Role.ORG_ADMIN)
-    case = case_of(world, full_name="Wang Nevershown")
-    subject = case.subject
-
-    pages = [
-        staff_client.get(url(Subject, "changelist")),
-        staff_client.get(url(Subject, "change", subject.pk)),
-        staff_client.get(url(Case, "change", case.pk)),
-        staff_client.get(url(Subject, "changelist") + "?q=Nevershown"),
-    ]
-
-    assert all(page.status_code == 200 for page in pages)
-    assert subject.reference in pages[0].content.decode()
-    assert subject.reference in pages[1].content.decode()
-    for page in pages:
-        text = page.content.decode()
-        assert "Nevershown" not in text.replace("q=Nevershown", "").replace(
-            'value="Nevershown"', ""
-        )
-        assert "Maître Caché" not in text
-    # A search by name finds nothing, so it cannot confirm who is on the record either.
-    assert pages[3].context["cl"].result_count == 0
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL_DATA).exists()
+    for model, obj in records_of(case).items():
+        assert staff_client.get(url(model, "change", obj.pk)).status_code == 404, model
+        assert staff_client.get(url(model, "changelist")).context["cl"].result_count == 0
+    assert staff_client.get(url(AuditEvent, "changelist")).context["cl"].result_count == 0
+    assert "Nevershown" not in staff_client.get(
+        url(Subject, "changelist") + "?q=Nevershown").content.decode().replace(
+        "q=Nevershown", "").replace('value="Nevershown"', "")
 
 
 def test_the_subject_admin_is_configured_without_identifying_fields(world):
@@ -186,8 +133,6 @@ def test_the_subject_admin_is_configured_without_identifying_fields(world):
 
 
 def test_case_data_cannot_be_added_changed_or_deleted_in_the_admin(world, staff_client):
-    MembershipFactory(user=world.staff, organisation=world.ngo_fr,
-                      role=Membership.Role.ORG_ADMIN)
     case = case_of(world)
     records = records_of(case)
     records[AuditEvent] = audit.record(world.fr_admin, AuditEvent.Action.CREATE, case)
@@ -195,13 +140,10 @@ def test_case_data_cannot_be_added_changed_or_deleted_in_the_admin(world, staff_
 
     for model, obj in records.items():
         change = url(model, "change", obj.pk)
-        assert staff_client.get(change).status_code == 200, model
         assert staff_client.get(url(model, "add")).status_code == 403, model
-        assert staff_client.post(change, {"status": "refused"}).status_code == 403, model
-        assert staff_client.get(url(model, "delete", obj.pk)).status_code == 403, model
-        assert staff_client.post(url(model, "delete", obj.pk), {"post": "yes"}).status_code == (
-            403
-        ), model
+        assert staff_client.post(change, {"status": "refused"}).status_code in (403, 404), model
+        assert staff_client.post(url(model, "delete", obj.pk), {"post": "yes"}).status_code in (
+            403, 404), model
         bulk = staff_client.post(
             url(model, "changelist"),
             {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},

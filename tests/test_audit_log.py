@@ -472,7 +472,8 @@ def test_a_hidden_subject_writes_no_view_event(world, three_subjects):
     before = last_seq()
     response = api_client(world.it_caseworker).get(f"/api/v1/subjects/{three_subjects[0].pk}/")
     assert response.status_code == 404
-    assert events_since(before) == []
+    # The refusal is audited; no personal data was shown, so no view is.
+    assert [e.action for e in events_since(before)] == ["access_denied"]
 
 
 # --- the chain --------------------------------------------------------------------------------

@@ -69,10 +69,18 @@ def test_an_unknown_username_or_an_existing_member_is_refused(world):
     assert membership_of(world.fr_caseworker, world.ngo_fr).role == Role.CASEWORKER
 
 
-def test_an_admin_adds_a_member_of_another_organisation_to_its_own(world):
+def test_a_member_of_another_organisation_joins_only_by_accepting_an_invitation(world):
     response = add(world.fr_admin, "ngo-fr", "de_liaison", "auditor")
+    assert response.status_code == 400
+    assert not Membership.objects.filter(user=world.de_liaison, organisation=world.ngo_fr)
 
-    assert response.status_code == 201
+    invited = api_client(world.fr_admin).post(
+        "/api/v1/invitations/",
+        {"organisation": "ngo-fr", "user": "de_liaison", "role": "auditor"}, format="json")
+    assert invited.status_code == 201
+    accepted = api_client(world.de_liaison).post(
+        f"/api/v1/invitations/{invited.json()['id']}/accept/")
+    assert accepted.status_code == 200
     assert membership_of(world.de_liaison, world.ngo_fr).role == Role.AUDITOR
     assert membership_of(world.de_liaison, world.ministry_de).role == Role.LIAISON
 
@@ -200,7 +208,8 @@ def test_an_admin_cannot_touch_another_organisations_memberships(world):
 
     theirs.refresh_from_db()
     assert theirs.role == Role.CASEWORKER
-    assert not AuditEvent.objects.exists()
+    # Nothing written; the refusal itself is audited, once.
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["access_denied"]
 
 
 def test_an_admin_cannot_add_members_to_an_organisation_it_does_not_belong_to(world):

@@ -32,6 +32,10 @@ PAGES = {
     "cases:group_edit",
     "cases:group_leave",
     "cases:group_delete",
+    "cases:invitation_cancel",
+    "cases:invitations",
+    "cases:invitation_accept",
+    "cases:invitation_decline",
 }
 EVERYONE = [f"{org}_{role}" for org in ("fr", "de", "it")
             for role in ("caseworker", "liaison", "auditor", "admin")]
@@ -61,9 +65,12 @@ def test_anonymous_is_sent_to_sign_in(world, name, client):
             "cases:member_remove": [membership(world.fr_liaison, world.ngo_fr).pk],
             "cases:group_edit": [world.fr_de_group.pk],
             "cases:group_leave": [world.fr_de_group.pk],
-            "cases:group_delete": [world.fr_de_group.pk]}.get(name, [])
+            "cases:group_delete": [world.fr_de_group.pk],
+            "cases:invitation_cancel": [1], "cases:invitation_accept": [1],
+            "cases:invitation_decline": [1]}.get(name, [])
     url = reverse(name, args=args)
-    response = client.post(url) if name.endswith(("remove", "leave", "delete")) else \
+    posted = ("remove", "leave", "delete", "cancel", "accept", "decline")
+    response = client.post(url) if name.endswith(posted) else \
         client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")

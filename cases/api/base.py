@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from .. import policy
+from .. import access, policy
 
 
 class StrictSerializer(serializers.Serializer):
@@ -119,10 +119,15 @@ class PolicyViewSet(viewsets.GenericViewSet):
         return queryset
 
     def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
         # An id with a NUL byte names nothing; PostgreSQL would refuse the lookup outright.
-        if "\x00" in str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")):
+        if "\x00" in str(value):
             raise Http404
-        return super().get_object()
+        try:
+            return super().get_object()
+        except Http404:
+            access.note_denied(self.request.user, self.model, {self.lookup_field: value})
+            raise
 
     def reload(self, obj):
         return self.get_queryset().get(pk=obj.pk)

@@ -10,6 +10,7 @@ from ..models import (
     Case,
     CaseTransition,
     Country,
+    Invitation,
     LegalInstrument,
     Membership,
     Offence,
@@ -113,6 +114,24 @@ class MembershipSerializer(StrictModelSerializer):
         read_only_fields = ["id", "created_at"]
         create_only_fields = ["organisation", "user"]
         # The user-organisation pair is checked by the service with a clear message.
+        validators = []
+
+
+class InvitationSerializer(StrictModelSerializer):
+    """An account asked to join an organisation. It becomes a member when it accepts
+    (`accept`); it may decline (`decline`); the organisation's admins may cancel it while it
+    is pending (DELETE)."""
+
+    organisation = organisation_field()
+    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
+    invited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organisation", "user", "role", "status", "invited_by", "created_at",
+                  "expires_at", "answered_at"]
+        read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at",
+                            "answered_at"]
         validators = []
 
 

@@ -8,6 +8,7 @@ routes = [
     ("countries", views.CountryViewSet, "country"),
     ("instruments", views.LegalInstrumentViewSet, "instrument"),
     ("memberships", views.MembershipViewSet, "membership"),
+    ("invitations", views.InvitationViewSet, "invitation"),
     ("sharing-groups", views.SharingGroupViewSet, "sharing-group"),
     ("subjects", views.SubjectViewSet, "subject"),
     ("cases", views.CaseViewSet, "case"),

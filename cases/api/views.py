@@ -10,12 +10,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .. import filters, policy, services
+from .. import filters, invitations, policy, services
 from ..models import (
     Assurance,
     AuditEvent,
     Case,
     Country,
+    Invitation,
     LegalInstrument,
     Membership,
     Organisation,
@@ -126,6 +127,45 @@ class MembershipViewSet(CrudViewSet):
 
     def optimise(self, queryset):
         return queryset.select_related("user", "organisation")
+
+
+class InvitationViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        CreateWithService):
+    """Invitations to join an organisation: those sent to the caller, and those its
+    organisations' admins sent. An account that belongs to another organisation joins only by
+    accepting one."""
+
+    resource = Resource.MEMBERSHIP
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+    filterset_class = filters.InvitationFilter
+    ordering = "-created_at"
+    ordering_fields = ["created_at"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    create_service = invitations.invitation_create
+
+    def optimise(self, queryset):
+        return queryset.select_related("organisation", "user", "invited_by")
+
+    @extend_schema(request=None, responses=s.InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """The invited account joins the organisation with the role offered."""
+        invitation = self.get_object()
+        invitations.invitation_accept(actor=request.user, invitation=invitation)
+        return Response(self.get_serializer(self.reload(invitation)).data)
+
+    @extend_schema(request=None, responses=s.InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        invitation = self.get_object()
+        invitations.invitation_decline(actor=request.user, invitation=invitation)
+        return Response(self.get_serializer(self.reload(invitation)).data)
+
+    def destroy(self, request, *args, **kwargs):
+        """Cancel a pending invitation (the organisation's admins)."""
+        invitations.invitation_cancel(actor=request.user, invitation=self.get_object())
+        return Response(status=204)
 
 
 class SharingGroupViewSet(CrudViewSet):

@@ -7,7 +7,13 @@ from .cases import (
     Offence,
     ProceedingEvent,
 )
-from .organisations import Membership, Organisation, SharingGroup, SharingGroupMembership
+from .organisations import (
+    Invitation,
+    Membership,
+    Organisation,
+    SharingGroup,
+    SharingGroupMembership,
+)
 from .reference import Country, LegalInstrument
 from .subjects import Subject, SubjectNationality
 
@@ -19,6 +25,7 @@ __all__ = [
     "CaseReferenceSequence",
     "CaseTransition",
     "Country",
+    "Invitation",
     "LegalInstrument",
     "Membership",
     "Offence",

@@ -58,6 +58,49 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} · {self.role}"
 
 
+class Invitation(models.Model):
+    """An account asked to join an organisation: it becomes a member only once it accepts.
+
+    An organisation's admins invite an account that already belongs to another organisation,
+    so that nobody is attached to an organisation without knowing it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"], condition=models.Q(status="pending"),
+                name="uniq_pending_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.organisation} as {self.role}"
+
+
 class SharingGroup(models.Model):
     """A named set of organisations that records may be distributed to."""
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from .. import policy
+from .. import access, policy
 from ..exceptions import Conflict
 from ..models import Organisation
 
@@ -93,13 +93,10 @@ def visible(request, model):
     return policy.restrict(model._default_manager.all(), request.user)
 
 
-def visible_or_404(request, model, **lookup):
-    if any("\x00" in str(v) for v in lookup.values()):
-        raise Http404
-    try:
-        return visible(request, model).get(**lookup)
-    except (model.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
+def visible_or_404(request, records, **lookup):
+    """One record the user may see (of a model, or an unrestricted queryset with its joins),
+    or a 404 that is audited where the record exists."""
+    return access.get_visible_or_404(request.user, records, **lookup)
 
 
 class ListPage(MemberPage, TemplateView):

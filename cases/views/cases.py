@@ -13,7 +13,6 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -66,16 +65,13 @@ def is_owner_member(request, record) -> bool:
 
 
 def case_or_404(request, pk, *, full: bool = False) -> Case:
-    queryset = visible(request, Case).select_related(
+    queryset = Case.objects.select_related(
         "owner", "subject", "requesting_state", "requested_state", "legal_instrument",
         "sharing_group",
     )
     if full:
         queryset = queryset.prefetch_related("offences", "named_recipients", *case_prefetches())
-    try:
-        return queryset.get(pk=pk)
-    except (Case.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
+    return visible_or_404(request, queryset, pk=pk)
 
 
 def show_identifiers(request, subject: Subject) -> bool:

@@ -8,6 +8,7 @@ organisation may take it out of a group.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -15,10 +16,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import policy, services
+from .. import invitations, policy, services
 from ..filters import AuditEventFilter
 from ..forms_organisation import MemberAddForm, MemberEditForm, SharingGroupForm
-from ..models import AuditEvent, Membership, Organisation, SharingGroup
+from ..models import AuditEvent, Invitation, Membership, Organisation, SharingGroup
 from .base import (
     ActionPage,
     ListPage,
@@ -98,6 +99,13 @@ class MemberList(AdminPage, ListPage):
     def optimise(self, queryset):
         return queryset.select_related("user")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitations"] = visible(self.request, Invitation).filter(
+            organisation=self.organisation(), status=Invitation.Status.PENDING,
+        ).select_related("user", "invited_by").order_by("-created_at")
+        return context
+
 
 class MemberAdd(AdminPage, ServiceFormPage):
     form_class = MemberAddForm
@@ -112,8 +120,17 @@ class MemberAdd(AdminPage, ServiceFormPage):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise ValidationError({"user": _("No one has this username.")})
-        services.membership_create(actor=self.request.user, organisation=self.organisation(),
-                                   user=user, role=form.cleaned_data["role"])
+        organisation, role = self.organisation(), form.cleaned_data["role"]
+        if services.belongs_elsewhere(organisation, user):
+            # Nobody is attached to an organisation without knowing it: they accept first.
+            invitations.invitation_create(actor=self.request.user, organisation=organisation,
+                                          user=user, role=role)
+            messages.success(self.request, _(
+                "%(user)s belongs to another organisation: they were invited, and become a "
+                "member once they accept.") % {"user": user.username})
+        else:
+            services.membership_create(actor=self.request.user, organisation=organisation,
+                                       user=user, role=role)
         return reverse("cases:member_list")
 
     def get_context_data(self, **kwargs):
@@ -144,6 +161,16 @@ class MemberEdit(AdminPage, ServiceFormPage):
         title = _("Role of %(user)s") % {"user": self.current.user.username}
         return super().get_context_data(title=title, cancel_url=reverse("cases:member_list"),
                                         **kwargs)
+
+
+class InvitationCancel(AdminPage, ActionPage):
+    success_message = gettext_lazy("The invitation was cancelled.")
+
+    def act(self, request, *args, **kwargs) -> str:
+        invitation = visible_or_404(request, Invitation, pk=kwargs["pk"],
+                                    organisation_id=self.organisation().pk)
+        invitations.invitation_cancel(actor=request.user, invitation=invitation)
+        return reverse("cases:member_list")
 
 
 class MemberRemove(AdminPage, ActionPage):
@@ -284,6 +311,8 @@ urlpatterns = [
     path("members/add/", MemberAdd.as_view(), name="member_add"),
     path("members/<int:pk>/", MemberEdit.as_view(), name="member_edit"),
     path("members/<int:pk>/remove/", MemberRemove.as_view(), name="member_remove"),
+    path("members/invitations/<int:pk>/cancel/", InvitationCancel.as_view(),
+         name="invitation_cancel"),
     path("groups/", GroupList.as_view(), name="group_list"),
     path("groups/new/", GroupCreate.as_view(), name="group_create"),
     path("groups/<int:pk>/", GroupEdit.as_view(), name="group_edit"),

@@ -2,7 +2,6 @@ import datetime
 
 from django.db.models import Prefetch
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import policy
+from cases.access import get_visible_or_404
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
 from cases.models import Case, Organisation
 
@@ -271,7 +271,7 @@ class CaseComplianceView(APIView):
 
     @extend_schema(responses=s.ComplianceSerializer)
     def get(self, request, pk):
-        case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+        case = get_visible_or_404(request.user, Case, pk=pk)
         return Response(s.ComplianceSerializer(case_compliance(case, request.user)).data)
 
 
@@ -340,7 +340,7 @@ class RiskBriefView(APIView):
 
     @extend_schema(responses=s.RiskBriefSerializer)
     def get(self, request, pk):
-        case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+        case = get_visible_or_404(request.user, Case, pk=pk)
         if case.status not in DECISION_STATUSES:
             raise ValidationError({"status": [
                 "A risk brief is for a case awaiting a decision on assurances or surrender: "

@@ -71,13 +71,14 @@ NOTHING = "—"
 # --- the context ---------------------------------------------------------------------------
 
 
-def report_context(user, *, query: dict, manifest: dict) -> dict:
+def report_context(user, *, query: dict, manifest: dict, filters: dict | None = None) -> dict:
     """Everything the report shows, for `user`, with the record filtered by `query` (the
     validated data of `RecordQuerySerializer`; `group_by` is ignored) and described by
-    `manifest`. Its key "cells" is the number of record cells the report is built from
-    (the summary, the chart groupings and the per-state tables together)."""
+    `manifest`; `filters` (findings' lookups) replace the query's own where given. Its key
+    "cells" is the number of record cells the report is built from (the summary, the chart
+    groupings and the per-state tables together)."""
     tlp = tlp_label(manifest.get("tlp"))
-    filters = record_filters(query)
+    filters = record_filters(query) if filters is None else filters
     by_state, by_type, by_year, by_state_type = compliance_records(
         user,
         [("requesting_state",), ("assurance_type",), ("year",),

@@ -149,12 +149,26 @@ def filtered(user, kind: str, filters: dict, *, organisation_id: int | None = No
         errors = filterset.errors
     if errors:
         raise ValidationError(filter_errors(errors))
-    queryset = filterset.qs
+    queryset = _narrowed(filterset.qs, source, organisation_id, identifiers)
+    return queryset.order_by(*source.order)
+
+
+def scope(user, kind: str, *, organisation_id: int | None = None,
+          identifiers: bool = False) -> QuerySet:
+    """Every row of `kind` an export may hold for `user` now, whatever its filters: what the
+    user sees, never RED, and with identifiers only the acting organisation's own."""
+    source = SOURCES[kind]
+    return _narrowed(policy.restrict(source.model.objects.all(), user), source,
+                     organisation_id, identifiers)
+
+
+def _narrowed(queryset: QuerySet, source: Source, organisation_id: int | None,
+              identifiers: bool) -> QuerySet:
     for lookup in source.red:
         queryset = queryset.exclude(**{lookup: TLP.RED})
     if identifiers:
         queryset = queryset.filter(**{source.owner: organisation_id})
-    return queryset.order_by(*source.order)
+    return queryset
 
 
 def _parameters(filterset) -> set[str]:

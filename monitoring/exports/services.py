@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from cases.models import Organisation
 from cases.models.sharing import TLP
 from cases.policy import Action, Resource
 
-from ..models import Export, Notification
+from ..models import Export, ExportRow, Notification
 from ..record import GROUPINGS, compliance_record, counted_findings, record_filters
 from . import formats, rows
 
@@ -174,19 +174,25 @@ def _write(export: Export, out) -> int:
     progress = _progress(export, export.row_count)
     if export.kind == Kind.COMPLIANCE:
         query = _record_query(export.filters)
+        filters = record_filters(query)
+        # The record is counted from the very findings kept for the download checks.
+        filters["pk__in"] = _keep_rows(export, counted_findings(user).filter(**filters))
         if export.format == Format.PDF:
             from . import report
 
-            context = report.report_context(user, query=query, manifest=manifest(export))
+            context = report.report_context(user, query=query, manifest=manifest(export),
+                                            filters=filters)
             report.write_pdf(out, context)
             return context["cells"]
         group_by = _group_by(query)
-        cells = compliance_record(user, group_by=group_by, filters=record_filters(query))
+        cells = compliance_record(user, group_by=group_by, filters=filters)
         header, table = rows.record_table(cells, group_by, export.format)
     else:
         queryset = rows.filtered(user, export.kind, export.filters,
                                  organisation_id=export.organisation_id,
                                  identifiers=export.include_identifiers)
+        # The file holds only rows kept for the download checks, whatever changes meanwhile.
+        queryset = queryset.filter(pk__in=_keep_rows(export, queryset))
         cols = rows.columns(export.kind, export.include_identifiers)
         header = [c.name for c in cols]
         if export.format == Format.CSV and connection.vendor == "postgresql":
@@ -203,6 +209,20 @@ def _write(export: Export, out) -> int:
     written = writer(out, header, table, manifest=facts, progress=progress, **extra)
     label()
     return written
+
+
+def _keep_rows(export: Export, queryset) -> QuerySet:
+    """Keep the ids of the records `queryset` holds now, in one statement; returns them as a
+    subquery. Each download checks them against the downloader's view (`_still_seen`)."""
+    ExportRow.objects.filter(export=export).delete()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    export_id = ExportRow._meta.get_field("export").get_db_prep_value(export.pk, connection)
+    table = connection.ops.quote_name(ExportRow._meta.db_table)
+    # The table name is the model's, quoted; the SELECT is the ORM's, with bound parameters.
+    statement = f"INSERT INTO {table} (export_id, record_id) SELECT %s, kept.* FROM ({sql}) kept"  # noqa: S608, E501
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [export_id, *params])
+    return ExportRow.objects.filter(export=export).values("record_id")
 
 
 def _sha256(fh) -> str:
@@ -240,6 +260,7 @@ def export_build(*, export_id, notify: bool = False) -> str:
     finished = timezone.now()
     export.status, export.progress, export.row_count = Status.READY, 100, written
     export.sha256, export.size, export.finished_at = digest, size, finished
+    export.rows_recorded = True
     export.expires_at = finished + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS)
     entries = [audit.Entry(
         actor=export.requester, action=AuditAction.EXPORT, obj=export,
@@ -255,7 +276,8 @@ def export_build(*, export_id, notify: bool = False) -> str:
         ))
     with transaction.atomic():
         export.save(update_fields=["status", "progress", "row_count", "sha256", "size",
-                                   "finished_at", "expires_at", "file", "tlp"])
+                                   "finished_at", "expires_at", "file", "tlp",
+                                   "rows_recorded"])
         audit.record_many(entries)
         if notify:
             _notify_ready(export)
@@ -294,6 +316,10 @@ class Gone(Exception):
     """The export's file no longer exists (410)."""
 
 
+class Withdrawn(Gone):
+    """Some of the file's rows left the downloader's view: it is not handed out (410)."""
+
+
 class NotReady(Exception):
     """The export's file is not built yet, or failed (409)."""
 
@@ -306,12 +332,58 @@ def export_open(*, actor, export: Export):
     if export.status == Status.EXPIRED or (export.expires_at and export.expires_at <= now):
         raise Gone(_("This export expired on %(when)s; ask for a new one.")
                    % {"when": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"})
+    if export.status == Status.WITHDRAWN:
+        raise Withdrawn(WITHDRAWN)
     if export.status != Status.READY:
         raise NotReady(_("This export is %(status)s, not ready.")
                        % {"status": Status(export.status).label.lower()})
+    if not _still_seen(export, actor):
+        _withdraw(export, actor)
+        raise Withdrawn(WITHDRAWN)
     audit.record(actor, AuditAction.DOWNLOAD, export, organisation_id=export.organisation_id,
                  detail={"export": str(export.pk), "sha256": export.sha256})
     return export.file.open("rb")
+
+
+WITHDRAWN = _("This export was withdrawn: some of what it holds is no longer yours to see. "
+              "Ask for a new one.")
+
+
+def _still_seen(export: Export, user) -> bool:
+    """Whether `user` still sees every record the file holds, as an export may show it."""
+    if not export.rows_recorded:
+        # Built before downloads were checked: nothing tells what it holds.
+        return False
+    if export.include_identifiers and not policy.has_right(
+            user, export.organisation_id, Resource.SUBJECT, Action.VIEW_IDENTIFIERS):
+        return False
+    if export.kind == Kind.COMPLIANCE:
+        seen = counted_findings(user)
+    else:
+        seen = rows.scope(user, export.kind, organisation_id=export.organisation_id,
+                          identifiers=export.include_identifiers)
+    return not ExportRow.objects.filter(export=export).exclude(
+        record_id__in=seen.values("pk")).exists()
+
+
+def _withdraw(export: Export, actor) -> None:
+    """The requester lost sight of some rows: the file goes, for everyone. Another downloader
+    (an auditor) who does not see them is refused, and the file stays its requester's."""
+    detail = {"export": str(export.pk), "reason": "rows_left_view"}
+    if actor.pk != export.requester_id:
+        audit.record(actor, AuditAction.ACCESS_DENIED, export,
+                     organisation_id=export.organisation_id, detail={**detail, "kind": "export"})
+        return
+    name = export.file.name
+    with transaction.atomic():
+        if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
+                status=Status.WITHDRAWN, file=""):
+            return
+        ExportRow.objects.filter(export=export).delete()
+        audit.record(actor, AuditAction.WITHDRAW, export,
+                     organisation_id=export.organisation_id, detail=detail)
+    if name:
+        export.file.storage.delete(name)
 
 
 def exports_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -324,6 +396,7 @@ def exports_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
         if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
                 status=Status.EXPIRED, file=""):
             continue
+        ExportRow.objects.filter(export=export).delete()
         if name:
             export.file.storage.delete(name)
         audit.record(None, AuditAction.DELETE, export, organisation_id=export.organisation_id,

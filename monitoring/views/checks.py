@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,14 @@ from django_filters import DateFilter
 
 from cases import policy
 from cases.models import Assurance, Membership
-from cases.views.base import ListPage, MemberPage, ServiceFormPage, stale_edit, visible
+from cases.views.base import (
+    ListPage,
+    MemberPage,
+    ServiceFormPage,
+    stale_edit,
+    visible,
+    visible_or_404,
+)
 
 from .. import services
 from ..api.serializers import REPORT_OWNER_ONLY
@@ -38,14 +44,6 @@ REPORTABLE = (*FollowUp.OPEN, FollowUp.Status.MISSED)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def get_or_404(queryset, pk):
-    """One row of a restricted queryset, or a 404 (as `visible_or_404`, with joins)."""
-    if "\x00" in str(pk):
-        raise Http404
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
 
 
 def may_monitor(user, case, action: Action) -> bool:
@@ -71,9 +69,9 @@ class FollowUpPage(MemberPage):
     need: Action | None = None
 
     def may(self, request) -> bool:
-        self.follow_up = get_or_404(
-            visible(request, FollowUp).select_related("case__subject", "assignee", "plan"),
-            self.kwargs["pk"],
+        self.follow_up = visible_or_404(
+            request, FollowUp.objects.select_related("case__subject", "assignee", "plan"),
+            pk=self.kwargs["pk"],
         )
         if self.need and not may_monitor(request.user, self.follow_up.case, self.need):
             raise PermissionDenied(_("Only the owning organisation's caseworkers do this."))

@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from cases import policy
+from cases import invitations, policy
 from cases.models import Case, Membership
 from cases.views.base import MemberPage, visible
 
@@ -42,4 +42,5 @@ class Dashboard(MemberPage, TemplateView):
             .select_related("requesting_state").order_by("status_changed_on")[:SHOWN]
         )
         context["is_auditor"] = Membership.Role.AUDITOR in roles.values()
+        context["invitations"] = list(invitations.pending_for(user))
         return context

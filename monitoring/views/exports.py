@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from cases.views.base import (
     ServiceFormPage,
     acting_organisation,
     visible,
+    visible_or_404,
 )
 
 from ..exports import http
@@ -224,10 +225,8 @@ class ExportCreate(ServiceFormPage):
 
 
 def _visible_export(request, pk) -> Export:
-    try:
-        return visible(request, Export).select_related("requester", "organisation").get(pk=pk)
-    except Export.DoesNotExist:
-        raise Http404 from None
+    return visible_or_404(request, Export.objects.select_related("requester", "organisation"),
+                          pk=pk)
 
 
 class ExportDetail(MemberPage, TemplateView):
@@ -257,9 +256,10 @@ class ExportDownload(MemberPage, View):
         try:
             fh = exports.export_open(actor=request.user, export=export)
         except exports.Gone as exc:
+            title = (_("This export was withdrawn") if isinstance(exc, exports.Withdrawn)
+                     else _("This export has expired"))
             return render(request, "monitoring/exports/unavailable.html",
-                          {"export": export, "reason": str(exc),
-                           "title": _("This export has expired")}, status=410)
+                          {"export": export, "reason": str(exc), "title": title}, status=410)
         except exports.NotReady as exc:
             return render(request, "monitoring/exports/unavailable.html",
                           {"export": export, "reason": str(exc),

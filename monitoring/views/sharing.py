@@ -35,6 +35,7 @@ from cases.views.base import (
     safe_next,
     stale_edit,
     visible,
+    visible_or_404,
 )
 
 from .. import services
@@ -48,7 +49,7 @@ from ..forms import (
 )
 from ..models import Finding, FindingComment, FindingShare, Notification, NotificationPreference
 from ..selectors import inbox
-from .checks import get_or_404, is_owner, may_monitor
+from .checks import is_owner, may_monitor
 
 Action = policy.Action
 Resource = policy.Resource
@@ -75,11 +76,11 @@ class FindingPage(MemberPage):
     need: Action | None = None
 
     def may(self, request) -> bool:
-        self.finding = get_or_404(
-            visible(request, Finding).select_related(
+        self.finding = visible_or_404(
+            request, Finding.objects.select_related(
                 "case__subject", "case__requesting_state", "assurance", "report",
                 "sharing_group"),
-            self.kwargs["pk"],
+            pk=self.kwargs["pk"],
         )
         if self.need and not may_monitor(request.user, self.finding.case, self.need):
             raise PermissionDenied(_("Only the owning organisation's caseworkers do this."))
@@ -222,7 +223,8 @@ class FindingReshareWithdraw(ActionPage):
     success_message = gettext_lazy("The finding is no longer passed on.")
 
     def act(self, request, pk) -> str:
-        share = get_or_404(visible(request, FindingShare).select_related("finding__case"), pk)
+        share = visible_or_404(request, FindingShare.objects.select_related("finding__case"),
+                               pk=pk)
         services.finding_reshare_withdraw(actor=request.user, share=share)
         return finding_url(share.finding_id)
 
@@ -274,7 +276,8 @@ class NotificationRead(MemberPage, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        notification = get_or_404(visible(request, Notification).select_related("case"), pk)
+        notification = visible_or_404(request, Notification.objects.select_related("case"),
+                                      pk=pk)
         services.notification_mark_read(actor=request.user, notification=notification)
         if request.htmx:
             return TemplateResponse(request, "monitoring/includes/notification_row.html",
