@@ -36,6 +36,7 @@ from .factories import (
     SubjectFactory,
     UserFactory,
 )
+from .monitoring_helpers import snapshot as stored_rows
 
 HUGE = 10**30
 MEGABYTE = "x" * 1_000_000
@@ -68,8 +69,7 @@ STORED = (
 
 
 def snapshot() -> dict:
-    """Every stored row, as plain values: equal before and after means nothing changed."""
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in STORED}
+    return stored_rows(STORED)
 
 
 def messages(errors) -> list[str]:
