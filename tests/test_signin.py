@@ -191,3 +191,16 @@ def test_password_resets_are_limited_per_address(world):
     assert reset("fr_caseworker@example.org", address="198.51.100.1").status_code == 302
     assert len(mail.outbox) == 1
     assert lockouts() == [(None, {"scope": "reset-address", "address": "203.0.113.5"})]
+
+
+def test_the_admin_sign_in_shares_the_lockout(world):
+    def admin_sign_in(password):
+        return Client().post("/admin/login/", {"username": "platform_staff",
+                                               "password": password}, REMOTE_ADDR="203.0.113.5")
+
+    for _ in range(5):
+        assert admin_sign_in("wrong").status_code == 200
+    assert admin_sign_in(PASSWORD).status_code == 200  # the form again: refused
+    assert Client().post("/accounts/login/", {"username": "platform_staff", "password": PASSWORD},
+                         REMOTE_ADDR="198.51.100.1").status_code == 200
+    assert len(lockouts()) == 1
