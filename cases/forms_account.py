@@ -3,6 +3,7 @@
 import math
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import ngettext
 
@@ -13,8 +14,9 @@ def _minutes(wait: int) -> int:
     return max(1, math.ceil(wait / 60))
 
 
-class SignInForm(AuthenticationForm):
-    """The same message whether or not the account exists: unknown names lock out too."""
+class LockoutMessage:
+    """Says why a locked sign-in failed; the same whether or not the account exists (unknown
+    names lock out too)."""
 
     def clean(self):
         try:
@@ -30,6 +32,14 @@ class SignInForm(AuthenticationForm):
                          minutes),
                 code="locked_out", params={"minutes": minutes},
             ) from None
+
+
+class SignInForm(LockoutMessage, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(LockoutMessage, AdminAuthenticationForm):
+    pass
 
 
 class PasswordResetRequestForm(PasswordResetForm):

@@ -158,9 +158,9 @@ class Attempt:
         if self.by_address is not None:
             self.address_slot = self.by_address.claim()
             if self.address_slot is None:
-                self._locked(self.by_address, scope="address", named={})
+                self._locked(self.by_address, named={})
         if self.by_subject.claim() is None:
-            self._locked(self.by_subject, scope=self.by_subject.limit.name, named=self.named)
+            self._locked(self.by_subject, named=self.named)
 
     def failed(self) -> None:
         """The slots stay taken; the attempt that takes the last one begins the lockout."""
@@ -173,7 +173,7 @@ class Attempt:
             self.by_address.release(self.address_slot)
         self.by_subject.clear()
 
-    def _locked(self, slots: Slots, *, scope: str, named: dict) -> None:
+    def _locked(self, slots: Slots, *, named: dict) -> None:
         if slots.lock():
             record_lockout(scope=slots.limit.name, address=self.address, **named)
         raise LockedOut(slots.wait() or slots.limit.window)

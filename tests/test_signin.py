@@ -200,7 +200,8 @@ def test_the_admin_sign_in_shares_the_lockout(world):
 
     for _ in range(5):
         assert admin_sign_in("wrong").status_code == 200
-    assert admin_sign_in(PASSWORD).status_code == 200  # the form again: refused
+    refused = admin_sign_in(PASSWORD)
+    assert refused.status_code == 200 and LOCKED.encode() in refused.content
     assert Client().post("/accounts/login/", {"username": "platform_staff", "password": PASSWORD},
                          REMOTE_ADDR="198.51.100.1").status_code == 200
     assert len(lockouts()) == 1
