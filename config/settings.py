@@ -253,6 +253,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
                              "filters": ["client_errors_one_line"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # Django gives its logger a console handler of its own, which printed each line twice.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        # Django gives its logger a console handler of its own, which printed each line twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # The development server's line per request, as Django shows it.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
