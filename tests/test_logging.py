@@ -1,6 +1,7 @@
 """The console log as a newcomer reads it: each record once, on one line; tracebacks for 5xx."""
 
 import io
+import logging
 import sys
 
 import pytest
@@ -48,3 +49,10 @@ def test_a_server_error_keeps_its_traceback_once(console, world, monkeypatch):
     assert output.count("ERROR django.request: Internal Server Error") == 1
     assert output.count("Traceback (most recent call last)") == 1
     assert "RuntimeError: the switch broke" in output
+
+
+def test_the_development_servers_request_lines_are_shown_once(console):
+    logging.getLogger("django.server").info('"GET / HTTP/1.1" 200 512',
+                                            extra={"status_code": 200})
+    assert console.getvalue().count('INFO django.server: "GET / HTTP/1.1" 200 512') == 1
+    assert console.getvalue().count("\n") == 1
