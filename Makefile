@@ -3,43 +3,52 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test install lint messages
+.PHONY: run test install system lint messages screenshots
 
-$(STAMP): pyproject.toml
-	@# The PDF report (WeasyPrint) needs Pango, HarfBuzz's subsetter and a font: Debian
-	@# packages, installed where missing.
+## Debian packages, checked on every run (cheap) and installed where missing. A failed install
+## (e.g. apt's lock held by another install) is only a warning, and is tried again next time.
+system:
+	@# The PDF report (WeasyPrint) needs Pango, HarfBuzz's subsetter and a font.
 	@(ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libharfbuzz-subset) || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core) || \
+		(apt-get update -qq && $(APT) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+		fonts-dejavu-core) || \
 		echo "Pango is missing and could not be installed: no PDF reports"
 	@# The translation tests read the catalogues with GNU gettext.
-	@command -v xgettext >/dev/null || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext) || \
+	@command -v xgettext >/dev/null || (apt-get update -qq && $(APT) gettext) || \
 		echo "gettext is missing and could not be installed: the translation tests will fail"
 	@# The browser tests drive Debian's Chromium.
-	@command -v chromium >/dev/null || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
+	@command -v chromium >/dev/null || (apt-get update -qq && $(APT) chromium) || \
 		echo "Chromium is missing and could not be installed: the browser tests will fail"
+
+# The stamp stands for a successful pip install only.
+$(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: system $(STAMP)
 
-## Install, migrate, load the demo data and serve on http://127.0.0.1:8000/
-run: $(STAMP)
+## Install, migrate, load the demo data and serve on http://$(HOST):$(PORT)/ (make run PORT=8001)
+run: system $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Install and run the whole test suite, with lint and the migrations check
-test: $(STAMP)
+test: system $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -m "not browser"
 	$(PY) -m pytest -m browser
+
+## Refresh the README's screenshots (docs/screenshots/) by running the browser test
+screenshots: system $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/test_browser.py
 
 ## Gather the marked strings into the French and German catalogues, and compile them
 messages: $(STAMP)

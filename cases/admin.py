@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from . import audit, policy, services
+from .forms_account import AdminSignInForm
 from .models import (
     Assurance,
     AuditEvent,
@@ -32,6 +33,8 @@ User = get_user_model()
 
 admin.site.site_header = _("Extradition Monitor administration")
 admin.site.site_title = _("Extradition Monitor")
+# The admin's sign-in says so when the lockout refuses it, like the application's.
+admin.site.login_form = AdminSignInForm
 
 
 class StaffOperator(services.Operator):

@@ -8,13 +8,15 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from . import services
+        from . import services, signin
 
         # Sign-ins through the web (admin, browsable API) are audited like token sign-ins.
         def logged_in(sender, request, user, **kwargs):
             services.record_login(user=user, succeeded=True)
 
         def login_failed(sender, credentials, request=None, **kwargs):
+            if signin.refused_for(request):
+                return  # refused by the lockout, whose start is audited once (not each try)
             services.record_login(
                 user=None, succeeded=False, username=str(credentials.get("username", ""))
             )

@@ -6,6 +6,7 @@ Each view module keeps its own `urlpatterns`; this one joins them under the `cas
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .forms_account import SignInForm
 from .views import account, organisation
 from .views import cases as case_pages
 
@@ -17,15 +18,17 @@ urlpatterns = [
     *organisation.urlpatterns,
 ]
 
-# Django's own views with our templates (templates/registration/).
+# Django's own views with our templates (templates/registration/), sign-in and reset behind
+# the lockout.
 account_urls = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                authentication_form=SignInForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", account.PasswordReset.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(),
          name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),

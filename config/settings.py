@@ -1,7 +1,8 @@
 """Settings read from the environment.
 
 With nothing set, the app runs on a SQLite file in the project folder with Celery tasks executed
-in-process. DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG and ALLOWED_HOSTS override.
+in-process. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS and
+TRUSTED_PROXIES override.
 """
 
 import secrets
@@ -143,7 +144,36 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sign-in: every path that checks a password (the sign-in page, the admin, the API token) goes
+# through the lockout (cases/signin.py) before Django's own check.
+AUTHENTICATION_BACKENDS = ["cases.signin.LockoutBackend"]
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is the
+# client's to write, so the address is the connection's own (REMOTE_ADDR).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Failed sign-ins allowed per account and per client address within the window; past either,
+# the sign-in is refused (even with the right password) until the oldest failure is a window old.
+SIGNIN_FAILURES_PER_ACCOUNT = env.int("SIGNIN_FAILURES_PER_ACCOUNT", default=5)
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=20)
+SIGNIN_WINDOW_SECONDS = env.int("SIGNIN_WINDOW_SECONDS", default=15 * 60)
+# Password reset requests (each sends an e-mail) per e-mail address and per client address.
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=10)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60)
+
+REDIS_URL = env.str("REDIS_URL", default="")
+# Throttle and lockout counters live here, so they must be shared by every process: Redis when
+# there is one, else a table of the database (made by a migration, cases 0008).
+CACHE_TABLE = "em_cache"
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "em"}}
+else:
+    # Culling drops entries once the table is full: set high so that a flood of sign-in
+    # attempts under many names cannot push the counters out.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": CACHE_TABLE, "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -159,6 +189,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="20/min")},
+    # DRF's own reading of X-Forwarded-For agrees with cases.signin.client_address.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -178,7 +210,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: a Redis broker when REDIS_URL is set, otherwise tasks run in-process.
-REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -220,9 +251,20 @@ ACCESS_DENIED_AUDIT_MAX = env.int("ACCESS_DENIED_AUDIT_MAX", default=100)
 # How long an invitation to join an organisation waits for its answer.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+# One handler, on the root: each record printed once, on one line (a traceback only for 5xx).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {"client_errors_one_line": {"()": "config.logfilters.ClientErrorsOneLine"}},
+    "formatters": {"line": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
+                             "filters": ["client_errors_one_line"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django gives its logger a console handler of its own, which printed each line twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # The development server's line per request, as Django shows it.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,5 +1,7 @@
 """Test overrides: fast hashing, in-memory mail, generous throttles."""
 
+import atexit
+import shutil
 import tempfile
 
 from .settings import *  # noqa: F403
@@ -15,5 +17,7 @@ REST_FRAMEWORK = {
 # Tasks run in-process unless a test starts a real worker against REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 
-# Uploaded files of a test run go to a temporary folder, never into the project.
+# Uploaded files of a test run go to a temporary folder, never into the project, removed when
+# the process that made it ends.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="em-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

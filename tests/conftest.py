@@ -7,10 +7,10 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 `<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
 """
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -33,10 +33,14 @@ ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "audi
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Counters kept in the cache (throttles, audit rate limits) start at zero in each test."""
-    cache.clear()
-    yield
+def _counters_of_its_own(settings):
+    """Throttle and lockout counters start at zero in each test: the shared cache is keyed
+    under a prefix of the test's own. Nothing is flushed: on Redis that could be the index
+    holding Celery's queues, and entries expire by themselves."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -615,7 +615,7 @@ def test_every_api_url_is_in_the_matrix():
     assert names - covered == set(), f"API URLs with no row in the access matrix: {names - covered}"
 
 
-def test_anonymous_gets_only_the_token_endpoint_and_docs(client):
+def test_anonymous_gets_only_the_token_endpoint_and_docs(client, db):
     assert client.get("/api/v1/cases/").status_code == 401
     assert client.get("/api/schema/").status_code == 200
     response = client.post("/api/v1/auth/token/", {}, content_type="application/json")

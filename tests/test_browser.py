@@ -1,8 +1,9 @@
 """End to end, in headless Chromium against a live server: a caseworker records a case with an
 assurance, the case is surrendered, a follow-up is reported with a finding, the finding is
 shared, a partner's liaison sees it pseudonymised, an auditor exports the PDF report; an
-outsider gets 404 on each of those pages. Screenshots of the main pages go to
-docs/screenshots/ (shown in the README).
+outsider gets 404 on each of those pages. Screenshots of the main pages go to a temporary
+folder, or to SCREENSHOTS_DIR when set: `make screenshots` refreshes the README's
+(docs/screenshots/) so.
 
 Debian's Chromium (/usr/bin/chromium, installed by `make`) is driven by Playwright for Python.
 """
@@ -29,9 +30,15 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The automated accessibility audit (axe-core) checks every page shot against these.
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 SUBJECT_NAME = "Wen Shulan-Testperson"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: never into the project unless asked for."""
+    chosen = os.environ.get("SCREENSHOTS_DIR")
+    return Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +52,9 @@ def browser():
 class Person:
     """A signed-in browser tab of one user."""
 
-    def __init__(self, browser, live_server, username: str):
+    def __init__(self, browser, live_server, username: str, shots: Path | None = None):
         self.base = live_server.url
+        self.shots = shots
         self.context = browser.new_context(viewport={"width": 1280, "height": 900},
                                            locale="en-GB")
         self.page = self.context.new_page()
@@ -67,8 +75,8 @@ class Person:
     def shot(self, name: str) -> None:
         """A screenshot of the page, once axe-core found nothing against WCAG 2.1 A and AA."""
         self.check_accessible()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
 
     def check_accessible(self) -> None:
         violations = accessibility_violations(self.page)
@@ -94,12 +102,12 @@ def _transition(person: Person, case_id, to: str, on: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, world):
+def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, world, shots):
     from cases.models import Assurance, Case, Subject
     from monitoring.models import Export, Finding, FollowUp
 
     # The caseworker records the subject and the case, shared with the FR-DE group.
-    worker = Person(browser, live_server, "fr_caseworker")
+    worker = Person(browser, live_server, "fr_caseworker", shots)
     worker.shot("dashboard")
     worker.go("/subjects/new/")
     worker.page.fill('[name="full_name"]', SUBJECT_NAME)
@@ -175,7 +183,7 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     worker.close()
 
     # The partner's liaison sees the finding under the subject's pseudonym only.
-    partner = Person(browser, live_server, "de_liaison")
+    partner = Person(browser, live_server, "de_liaison", shots)
     for path in (f"/findings/{finding.pk}/", f"/cases/{case.pk}/"):
         response = partner.go(path)
         assert response.status == 200, path
@@ -187,7 +195,7 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     partner.close()
 
     # The auditor exports the compliance report as a PDF.
-    auditor = Person(browser, live_server, "fr_auditor")
+    auditor = Person(browser, live_server, "fr_auditor", shots)
     # The dashboard fetches the record once shown: one case is a cell of fewer than three.
     auditor.page.locator("#record-summary table").wait_for()
     assert "Fewer than three cases" in auditor.page.inner_text("#record-summary")

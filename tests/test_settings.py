@@ -51,3 +51,35 @@ def test_request_id_is_echoed_and_generated(client, db):
     assert response["X-Request-ID"] == "abcdef12-req"
     response = client.get("/api/v1/me/", HTTP_X_REQUEST_ID="bad id with spaces")
     assert len(response["X-Request-ID"]) == 32
+
+
+def _cache_backend(**env) -> str:
+    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CACHE_URL")}
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         " c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_counters_live_in_a_cache_every_process_shares():
+    assert _cache_backend() == "django.core.cache.backends.db.DatabaseCache em_cache"
+    assert _cache_backend(REDIS_URL="redis://127.0.0.1:6379/3") == (
+        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3")
+    assert _cache_backend(REDIS_URL="redis://127.0.0.1:6379/3",
+                          CACHE_URL="redis://10.0.0.9:6379/4") == (
+        "django.core.cache.backends.redis.RedisCache redis://10.0.0.9:6379/4")
+
+
+def test_a_test_process_removes_its_media_folder_when_it_ends():
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         " import os; assert os.path.isdir(settings.MEDIA_ROOT); print(settings.MEDIA_ROOT)"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not Path(result.stdout.strip()).exists()

@@ -52,20 +52,27 @@ def test_the_compiled_catalogue_serves_the_translations(language):
     assert not stale, f"the .mo is older than the .po (run make messages): {stale[:5]}"
 
 
-def test_the_catalogues_hold_every_marked_string(tmp_path, settings):
-    """makemessages over the project, into a copy of the catalogues, changes nothing."""
+def test_the_catalogues_hold_every_marked_string(tmp_path, settings, monkeypatch):
+    """makemessages over the project, into a copy of the catalogues, changes nothing.
+
+    It runs in a mirror of the project (links to its folders, a copy of `locale/`): run in
+    the project, makemessages writes into the project's own catalogues whatever LOCALE_PATHS
+    says, leaving the tree changed."""
     if not shutil.which("xgettext"):
         pytest.fail("gettext is not installed (make installs it)")
-    for language in LANGUAGES:
-        source = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
-        target = tmp_path / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        shutil.copy(source, target / "django.po")
-    settings.LOCALE_PATHS = [tmp_path]
+    mirror = tmp_path / "project"
+    mirror.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in ("locale", ".git"):
+            (mirror / entry.name).symlink_to(entry)
+    shutil.copytree(ROOT / "locale", mirror / "locale")
+    monkeypatch.chdir(mirror)
+    settings.LOCALE_PATHS = [mirror / "locale"]
     call_command("makemessages", locale=list(LANGUAGES), no_location=True, no_obsolete=True,
-                 ignore_patterns=IGNORE, verbosity=0)
+                 ignore_patterns=IGNORE, symlinks=True, verbosity=0)
     for language in LANGUAGES:
-        made = (tmp_path / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+        made = (mirror / "locale" / language / "LC_MESSAGES" / "django.po").read_text(
+            encoding="utf-8")
         kept = (ROOT / "locale" / language / "LC_MESSAGES" / "django.po").read_text(
             encoding="utf-8")
         assert made == kept, f"{language}: strings marked since the catalogue was made " \

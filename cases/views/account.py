@@ -2,6 +2,7 @@
 invitations to join another."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import invitations
+from ..forms_account import PasswordResetRequestForm
 from ..models import Invitation
 from .base import SESSION_KEY, ActionPage, MemberPage, memberships, safe_next, visible_or_404
 
@@ -29,6 +31,15 @@ class SwitchOrganisation(MemberPage, View):
         else:
             messages.error(request, _("You are not a member of that organisation."))
         return redirect(safe_next(request, request.POST.get("next")))
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's reset request, limited per e-mail and per client address (cases/signin.py)."""
+
+    form_class = PasswordResetRequestForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class InvitationList(MemberPage, TemplateView):
