@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -132,3 +133,19 @@ def verify_chain() -> ChainReport:
             f"the chain head records event #{head.last_seq}, but the log ends at #{last_seq}",
         )
     return ChainReport(True, checked)
+
+
+# Migration 0008's SQLite triggers call this function before a change to the log; a connection
+# that lacks it (the sqlite3 shell) cannot run them and is refused.
+SQLITE_WIPE_ESCAPE = "extradition_monitor_allow_audit_wipe"
+
+
+def _audit_wipe_allowed() -> int:
+    # Read at each call, so that a test can close the escape on an open connection.
+    return int(bool(settings.AUDIT_LOG_WIPE_ALLOWED))
+
+
+def register_sqlite_wipe_escape(sender, connection, **kwargs) -> None:
+    """connection_created: give each SQLite connection the function the triggers ask."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_WIPE_ESCAPE, 0, _audit_wipe_allowed)

@@ -209,6 +209,8 @@ NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
 )
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
+# Never from the environment: only the test settings let connections empty the audit log.
+AUDIT_LOG_WIPE_ALLOWED = False
 # Exports: up to this many rows are built during the request, larger ones by a worker.
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)

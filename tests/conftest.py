@@ -7,9 +7,12 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 `<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
 """
 
+import contextlib
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -45,6 +48,25 @@ def world(db):
     w.fr_de_group = SharingGroupFactory(name="FR-DE", owner=w.ngo_fr, members=[w.ministry_de])
     w.staff = UserFactory(username="platform_staff", is_staff=True, is_superuser=True)
     return w
+
+
+@contextlib.contextmanager
+def audit_log_writable() -> Iterator:
+    """Triggers refuse changes to the audit log and its head: lift them to play the tamperer.
+
+    On SQLite the test settings lift them already (the escape Django's flush needs)."""
+    postgres = connection.vendor == "postgresql"
+    tables = ["cases_auditevent", "cases_auditchainhead"]
+    with connection.cursor() as cursor:
+        if postgres:
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        try:
+            yield cursor
+        finally:
+            if postgres:
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def api_client(user=None) -> APIClient:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from cases import services
 from cases.audit import verify_chain
@@ -30,6 +28,7 @@ from cases.models import (
 from cases.models.cases import TRANSITIONS
 from cases.models.sharing import TLP_CEILING, Distribution
 
+from .conftest import audit_log_writable
 from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
 
 User = get_user_model()
@@ -49,24 +48,6 @@ def snapshot() -> dict[str, int]:
         SubjectNationality, Case, CaseTransition, ProceedingEvent, Assurance, AuditEvent, User,
     ]
     return {model.__name__: model.objects.count() for model in models}
-
-
-@contextlib.contextmanager
-def writable_audit_log():
-    """On PostgreSQL a trigger refuses UPDATE and DELETE on the log: lift it for a tamper test."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute(
-                "ALTER TABLE cases_auditevent DISABLE TRIGGER cases_auditevent_append_only"
-            )
-        try:
-            yield cursor
-        finally:
-            if postgres:
-                cursor.execute(
-                    "ALTER TABLE cases_auditevent ENABLE TRIGGER cases_auditevent_append_only"
-                )
 
 
 # --- create_organisation -----------------------------------------------------------------
@@ -235,7 +216,7 @@ def test_verify_audit_chain_on_an_empty_log():
 
 def test_verify_audit_chain_names_the_first_changed_event(ngo):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute(
             "UPDATE cases_auditevent SET detail = %s WHERE seq = %s",
             ['{"user": "frank", "role": "org_admin", "change": "added"}', 2],
@@ -250,7 +231,7 @@ def test_verify_audit_chain_names_the_first_changed_event(ngo):
 
 def test_verify_audit_chain_notices_a_removed_event(ngo):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute("DELETE FROM cases_auditevent WHERE seq = %s", [2])
 
     with pytest.raises(CommandError, match="#2"):
@@ -259,7 +240,7 @@ def test_verify_audit_chain_notices_a_removed_event(ngo):
 
 def test_verify_audit_chain_exits_non_zero_with_the_broken_link_on_stderr(ngo, capsys):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute("UPDATE cases_auditevent SET actor_username = 'mallory' WHERE seq = 3")
 
     with pytest.raises(SystemExit) as exited:
