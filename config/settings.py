@@ -209,6 +209,11 @@ NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
 )
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
+# The audit log: the sweep appends the chain head to a file in this folder at each run, and
+# verify_audit_chain holds the database to the last one. Best on storage the database's
+# administrators cannot rewrite.
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR",
+                               default=str(Path(MEDIA_ROOT) / "audit-checkpoints"))
 # Never from the environment: only the test settings let connections empty the audit log.
 AUDIT_LOG_WIPE_ALLOWED = False
 # Exports: up to this many rows are built during the request, larger ones by a worker.

@@ -1,6 +1,7 @@
 """Test overrides: fast hashing, in-memory mail, generous throttles."""
 
 import tempfile
+from pathlib import Path
 
 from .settings import *  # noqa: F403
 from .settings import DATABASES, REST_FRAMEWORK
@@ -17,6 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 # Uploaded files of a test run go to a temporary folder, never into the project.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="em-test-media-")
+AUDIT_CHECKPOINT_DIR = str(Path(MEDIA_ROOT) / "audit-checkpoints")
 
 # Django's flush empties every table after a transactional test (TRUNCATE on PostgreSQL, DELETE
 # on SQLite), which the audit log refuses (migration 0008) unless the connection opens this

@@ -34,6 +34,13 @@ ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "audi
               "org_admin": "admin"}
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoint_dir(settings, tmp_path):
+    """Each test keeps its audit checkpoints in a folder of its own."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
+    return tmp_path / "audit-checkpoints"
+
+
 @pytest.fixture
 def world(db):
     w = SimpleNamespace()

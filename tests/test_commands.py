@@ -191,27 +191,57 @@ def test_create_member_refuses_an_existing_membership(ngo):
 # --- verify_audit_chain ----------------------------------------------------------------------
 
 
-def _some_history(ngo) -> None:
+def _some_history(ngo, names=("frank", "grace", "heidi")) -> None:
     operator = services.Operator("test")
-    for name in ("frank", "grace", "heidi"):
+    for name in names:
         user = UserFactory(username=name)
         services.membership_create(
             actor=operator, organisation=ngo, user=user, role=Membership.Role.CASEWORKER
         )
 
 
-def test_verify_audit_chain_reports_an_intact_chain(ngo):
+def test_verify_audit_chain_reports_an_intact_chain(ngo, audit_checkpoint_dir):
     _some_history(ngo)
 
     out = run("verify_audit_chain")
 
-    assert out.strip() == f"audit chain intact: {AuditEvent.objects.count()} events"
+    assert out.strip() == (
+        f"audit chain intact: {AuditEvent.objects.count()} events; no checkpoint yet in "
+        f"{audit_checkpoint_dir} (the reminder sweep writes one at each run)"
+    )
     assert AuditEvent.objects.count() == 3
 
 
 @pytest.mark.django_db
 def test_verify_audit_chain_on_an_empty_log():
-    assert run("verify_audit_chain").strip() == "audit chain intact: 0 events"
+    assert run("verify_audit_chain").startswith("audit chain intact: 0 events; no checkpoint yet")
+
+
+def test_verify_audit_chain_holds_the_log_to_the_sweeps_checkpoint(ngo):
+    _some_history(ngo)
+    assert "audit checkpoint #3" in run("monitoring_sweep")
+    _some_history(ngo, names=("ivan", "judy", "niaj"))
+
+    out = run("verify_audit_chain")
+
+    assert out.startswith("audit chain intact: 6 events; it reaches the checkpoint of ")
+    assert out.strip().endswith("(event #3) with the same hash")
+
+
+def test_verify_audit_chain_fails_when_the_log_is_shorter_than_its_checkpoint(ngo):
+    _some_history(ngo)
+    run("monitoring_sweep")
+    with audit_log_writable() as cursor:
+        cursor.execute("DELETE FROM cases_auditevent WHERE seq = 3")
+        cursor.execute("DELETE FROM cases_auditchainhead")
+
+    with pytest.raises(CommandError) as raised:
+        run("verify_audit_chain")
+
+    assert str(raised.value).startswith(
+        "audit chain broken at event #3: the log ends at #2, but the checkpoint of ")
+    assert str(raised.value).endswith(
+        "records event #3: events were removed (2 events before it are intact)")
 
 
 def test_verify_audit_chain_names_the_first_changed_event(ngo):
