@@ -7,8 +7,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.db.backends.signals import connection_created
 
-        from . import services, signin
+        from . import audit, services, signin
+
+        connection_created.connect(audit.register_sqlite_wipe_escape,
+                                   dispatch_uid="cases.audit_wipe_escape")
 
         # Sign-ins through the web (admin, browsable API) are audited like token sign-ins.
         def logged_in(sender, request, user, **kwargs):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .audit_checkpoints import Checkpoint, CheckpointUnreadable, checkpoint_file, last_checkpoint
 from .models import AuditChainHead, AuditEvent
 from .models.audit import GENESIS_HASH
 
@@ -105,11 +107,20 @@ class ChainReport:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    # The checkpoint out of the database the log was held to; None when there is none yet.
+    checkpoint: Checkpoint | None = None
 
 
 def verify_chain() -> ChainReport:
-    """Walk the chain from the first event; report the first broken link."""
+    """Walk the chain from the first event; report the first broken link, then whether the log
+    still reaches the chain head and the last checkpoint with the same hashes."""
+    # Read before the walk, so that events appended meanwhile cannot look like a cut.
+    try:
+        checkpoint, unreadable = last_checkpoint(), ""
+    except CheckpointUnreadable as error:
+        checkpoint, unreadable = None, str(error)
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    hash_at_checkpoint = GENESIS_HASH
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
             return ChainReport(
@@ -121,6 +132,8 @@ def verify_chain() -> ChainReport:
             )
         if event.compute_hash() != event.hash:
             return ChainReport(False, checked, event.seq, "its content does not match its hash")
+        if checkpoint is not None and event.seq == checkpoint.seq:
+            hash_at_checkpoint = event.hash
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
@@ -131,4 +144,37 @@ def verify_chain() -> ChainReport:
             last_seq + 1,
             f"the chain head records event #{head.last_seq}, but the log ends at #{last_seq}",
         )
-    return ChainReport(True, checked)
+    if unreadable:
+        return ChainReport(
+            False, checked, None, f"the last checkpoint in {checkpoint_file()} cannot be read "
+            f"({unreadable})"
+        )
+    if checkpoint is not None and checkpoint.seq > last_seq:
+        ends = f"ends at #{last_seq}" if last_seq else "is empty"
+        return ChainReport(
+            False, checked, last_seq + 1,
+            f"the log {ends}, but {checkpoint.describe()} records event #{checkpoint.seq}: "
+            "events were removed", checkpoint,
+        )
+    if checkpoint is not None and hash_at_checkpoint != checkpoint.hash:
+        return ChainReport(
+            False, checked, checkpoint.seq,
+            f"its hash differs from {checkpoint.describe()}: the log was rewritten", checkpoint,
+        )
+    return ChainReport(True, checked, checkpoint=checkpoint)
+
+
+# Migration 0008's SQLite triggers call this function before a change to the log; a connection
+# that lacks it (the sqlite3 shell) cannot run them and is refused.
+SQLITE_WIPE_ESCAPE = "extradition_monitor_allow_audit_wipe"
+
+
+def _audit_wipe_allowed() -> int:
+    # Read at each call, so that a test can close the escape on an open connection.
+    return int(bool(settings.AUDIT_LOG_WIPE_ALLOWED))
+
+
+def register_sqlite_wipe_escape(sender, connection, **kwargs) -> None:
+    """connection_created: give each SQLite connection the function the triggers ask."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_WIPE_ESCAPE, 0, _audit_wipe_allowed)

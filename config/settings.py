@@ -97,6 +97,17 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # A deferred transaction that has read (the audit chain head) cannot wait to write
+        # while another writer holds the lock: it fails at once with "database is locked".
+        # Taking the write lock at BEGIN makes writers queue, each up to `timeout` seconds.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # Readers keep reading while a writer writes.
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -162,7 +173,7 @@ PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Throttle and lockout counters live here, so they must be shared by every process: Redis when
-# there is one, else a table of the database (made by a migration, cases 0008).
+# there is one, else a table of the database (made by a migration, cases 0009).
 CACHE_TABLE = "em_cache"
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
@@ -229,6 +240,13 @@ NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
 )
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
+# The audit log: the sweep appends the chain head to a file in this folder at each run, and
+# verify_audit_chain holds the database to the last one. Best on storage the database's
+# administrators cannot rewrite.
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR",
+                               default=str(Path(MEDIA_ROOT) / "audit-checkpoints"))
+# Never from the environment: only the test settings let connections empty the audit log.
+AUDIT_LOG_WIPE_ALLOWED = False
 # Exports: up to this many rows are built during the request, larger ones by a worker.
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from cases.audit_checkpoints import write_checkpoint
+
 from . import delivery
 from .sweep import sweep
 
@@ -19,8 +21,10 @@ def sweep_task() -> dict:
     report = sweep()
     if report.notifications:
         deliver_pending_task.delay()
+    checkpoint = write_checkpoint()
     return {"notifications": report.notifications, "missed": report.missed,
-            "by_kind": dict(report.by_kind)}
+            "by_kind": dict(report.by_kind),
+            "audit_checkpoint": checkpoint.seq if checkpoint else None}
 
 
 @shared_task(name="monitoring.deliver_pending", **RETRY)

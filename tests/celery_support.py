@@ -154,6 +154,8 @@ class Workers:
             "SECRET_KEY": "celery-worker-tests",
             "EMAIL_BACKEND": f"{__name__}.MessageLogBackend",
             "NOTIFICATION_LEASE_SECONDS": str(self.lease_seconds),
+            # The sweep writes audit checkpoints: into the test's folder, not the project's.
+            "AUDIT_CHECKPOINT_DIR": str(self.directory / "audit-checkpoints"),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
             MAIL_LOG: str(self.mail_log),

@@ -7,10 +7,13 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 `<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
 """
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -43,6 +46,13 @@ def _counters_of_its_own(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoint_dir(settings, tmp_path):
+    """Each test keeps its audit checkpoints in a folder of its own."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
+    return tmp_path / "audit-checkpoints"
+
+
 @pytest.fixture
 def world(db):
     w = SimpleNamespace()
@@ -57,6 +67,25 @@ def world(db):
     w.fr_de_group = SharingGroupFactory(name="FR-DE", owner=w.ngo_fr, members=[w.ministry_de])
     w.staff = UserFactory(username="platform_staff", is_staff=True, is_superuser=True)
     return w
+
+
+@contextlib.contextmanager
+def audit_log_writable() -> Iterator:
+    """Triggers refuse changes to the audit log and its head: lift them to play the tamperer.
+
+    On SQLite the test settings lift them already (the escape Django's flush needs)."""
+    postgres = connection.vendor == "postgresql"
+    tables = ["cases_auditevent", "cases_auditchainhead"]
+    with connection.cursor() as cursor:
+        if postgres:
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        try:
+            yield cursor
+        finally:
+            if postgres:
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def api_client(user=None) -> APIClient:

@@ -4,8 +4,7 @@ references only, the hash chain shows tampering, and each organisation reads its
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from unittest import mock
@@ -20,7 +19,7 @@ from cases.models import AuditChainHead, AuditEvent, Membership, Subject
 from cases.models.cases import CaseStatus
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client
+from .conftest import api_client, audit_log_writable
 from .factories import (
     AssuranceFactory,
     CaseFactory,
@@ -506,24 +505,6 @@ def test_the_chain_verifies_after_many_writes(world):
     assert first.prev_hash == "0" * 64
 
 
-@contextmanager
-def append_only_lifted() -> Iterator[None]:
-    """On PostgreSQL a trigger refuses changes to the log: lift it to play the tamperer."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute(
-                "ALTER TABLE cases_auditevent DISABLE TRIGGER cases_auditevent_append_only"
-            )
-        try:
-            yield
-        finally:
-            if postgres:
-                cursor.execute(
-                    "ALTER TABLE cases_auditevent ENABLE TRIGGER cases_auditevent_append_only"
-                )
-
-
 def raw(sql: str, params: list | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
@@ -565,7 +546,7 @@ COLUMNS = ["action", "object_id", "object_type", "object_repr", "actor_username"
 @pytest.mark.parametrize("column", COLUMNS)
 def test_changing_one_column_of_a_middle_event_is_reported_at_that_event(world, chain, column):
     value = dict(tampered_values(world))[column]()
-    with append_only_lifted():
+    with audit_log_writable():
         raw(f"UPDATE cases_auditevent SET {column} = %s WHERE seq = %s", [value, chain.middle])
 
     report = verify_chain()
@@ -576,7 +557,7 @@ def test_changing_one_column_of_a_middle_event_is_reported_at_that_event(world, 
 
 
 def test_deleting_a_middle_event_is_reported_as_missing(chain):
-    with append_only_lifted():
+    with audit_log_writable():
         raw("DELETE FROM cases_auditevent WHERE seq = %s", [chain.middle])
 
     report = verify_chain()
@@ -587,7 +568,7 @@ def test_deleting_a_middle_event_is_reported_as_missing(chain):
 
 
 def test_cutting_off_the_last_event_is_reported_by_the_chain_head(chain):
-    with append_only_lifted():
+    with audit_log_writable():
         raw("DELETE FROM cases_auditevent WHERE seq = %s", [chain.last])
 
     report = verify_chain()
@@ -598,10 +579,9 @@ def test_cutting_off_the_last_event_is_reported_by_the_chain_head(chain):
     assert report.checked == chain.last - 1
 
 
-def test_postgresql_refuses_to_change_or_delete_audit_events(chain):
-    if connection.vendor != "postgresql":
-        pytest.skip("The append-only trigger exists on PostgreSQL only; SQLite relies on the "
-                    "hash chain alone.")
+def test_the_database_refuses_to_change_or_delete_audit_events(chain, settings):
+    # Closed as in production: the test settings open it for Django's flush (SQLite only).
+    settings.AUDIT_LOG_WIPE_ALLOWED = False
     attempts = [
         lambda: raw("UPDATE cases_auditevent SET action = 'export' WHERE seq = %s",
                     [chain.middle]),
@@ -616,16 +596,20 @@ def test_postgresql_refuses_to_change_or_delete_audit_events(chain):
     assert verify_chain().ok
 
 
-def test_postgresql_refuses_to_rewind_or_delete_the_chain_head(chain):
-    if connection.vendor != "postgresql":
-        pytest.skip("The chain-head trigger exists on PostgreSQL only.")
+def test_the_database_refuses_to_rewind_or_delete_the_chain_head(chain, settings, world):
+    settings.AUDIT_LOG_WIPE_ALLOWED = False
     attempts = [
         lambda: raw("UPDATE cases_auditchainhead SET last_seq = last_seq - 1", []),
         lambda: raw("DELETE FROM cases_auditchainhead", []),
+        lambda: AuditChainHead.objects.filter(pk=1).delete(),
     ]
     for attempt in attempts:
         with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
             attempt()
+    assert verify_chain().ok
+    # Appending moves the head forward: allowed.
+    audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, None)
+    assert AuditChainHead.objects.get(pk=1).last_seq == chain.last + 1
     assert verify_chain().ok
 
 

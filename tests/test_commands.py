@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from cases import services
 from cases.audit import verify_chain
@@ -30,6 +28,7 @@ from cases.models import (
 from cases.models.cases import TRANSITIONS
 from cases.models.sharing import TLP_CEILING, Distribution
 
+from .conftest import audit_log_writable
 from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
 
 User = get_user_model()
@@ -49,24 +48,6 @@ def snapshot() -> dict[str, int]:
         SubjectNationality, Case, CaseTransition, ProceedingEvent, Assurance, AuditEvent, User,
     ]
     return {model.__name__: model.objects.count() for model in models}
-
-
-@contextlib.contextmanager
-def writable_audit_log():
-    """On PostgreSQL a trigger refuses UPDATE and DELETE on the log: lift it for a tamper test."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute(
-                "ALTER TABLE cases_auditevent DISABLE TRIGGER cases_auditevent_append_only"
-            )
-        try:
-            yield cursor
-        finally:
-            if postgres:
-                cursor.execute(
-                    "ALTER TABLE cases_auditevent ENABLE TRIGGER cases_auditevent_append_only"
-                )
 
 
 # --- create_organisation -----------------------------------------------------------------
@@ -210,32 +191,62 @@ def test_create_member_refuses_an_existing_membership(ngo):
 # --- verify_audit_chain ----------------------------------------------------------------------
 
 
-def _some_history(ngo) -> None:
+def _some_history(ngo, names=("frank", "grace", "heidi")) -> None:
     operator = services.Operator("test")
-    for name in ("frank", "grace", "heidi"):
+    for name in names:
         user = UserFactory(username=name)
         services.membership_create(
             actor=operator, organisation=ngo, user=user, role=Membership.Role.CASEWORKER
         )
 
 
-def test_verify_audit_chain_reports_an_intact_chain(ngo):
+def test_verify_audit_chain_reports_an_intact_chain(ngo, audit_checkpoint_dir):
     _some_history(ngo)
 
     out = run("verify_audit_chain")
 
-    assert out.strip() == f"audit chain intact: {AuditEvent.objects.count()} events"
+    assert out.strip() == (
+        f"audit chain intact: {AuditEvent.objects.count()} events; no checkpoint yet in "
+        f"{audit_checkpoint_dir} (the reminder sweep writes one at each run)"
+    )
     assert AuditEvent.objects.count() == 3
 
 
 @pytest.mark.django_db
 def test_verify_audit_chain_on_an_empty_log():
-    assert run("verify_audit_chain").strip() == "audit chain intact: 0 events"
+    assert run("verify_audit_chain").startswith("audit chain intact: 0 events; no checkpoint yet")
+
+
+def test_verify_audit_chain_holds_the_log_to_the_sweeps_checkpoint(ngo):
+    _some_history(ngo)
+    assert "audit checkpoint #3" in run("monitoring_sweep")
+    _some_history(ngo, names=("ivan", "judy", "niaj"))
+
+    out = run("verify_audit_chain")
+
+    assert out.startswith("audit chain intact: 6 events; it reaches the checkpoint of ")
+    assert out.strip().endswith("(event #3) with the same hash")
+
+
+def test_verify_audit_chain_fails_when_the_log_is_shorter_than_its_checkpoint(ngo):
+    _some_history(ngo)
+    run("monitoring_sweep")
+    with audit_log_writable() as cursor:
+        cursor.execute("DELETE FROM cases_auditevent WHERE seq = 3")
+        cursor.execute("DELETE FROM cases_auditchainhead")
+
+    with pytest.raises(CommandError) as raised:
+        run("verify_audit_chain")
+
+    assert str(raised.value).startswith(
+        "audit chain broken at event #3: the log ends at #2, but the checkpoint of ")
+    assert str(raised.value).endswith(
+        "records event #3: events were removed (2 events before it are intact)")
 
 
 def test_verify_audit_chain_names_the_first_changed_event(ngo):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute(
             "UPDATE cases_auditevent SET detail = %s WHERE seq = %s",
             ['{"user": "frank", "role": "org_admin", "change": "added"}', 2],
@@ -250,7 +261,7 @@ def test_verify_audit_chain_names_the_first_changed_event(ngo):
 
 def test_verify_audit_chain_notices_a_removed_event(ngo):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute("DELETE FROM cases_auditevent WHERE seq = %s", [2])
 
     with pytest.raises(CommandError, match="#2"):
@@ -259,7 +270,7 @@ def test_verify_audit_chain_notices_a_removed_event(ngo):
 
 def test_verify_audit_chain_exits_non_zero_with_the_broken_link_on_stderr(ngo, capsys):
     _some_history(ngo)
-    with writable_audit_log() as cursor:
+    with audit_log_writable() as cursor:
         cursor.execute("UPDATE cases_auditevent SET actor_username = 'mallory' WHERE seq = 3")
 
     with pytest.raises(SystemExit) as exited:

@@ -14,7 +14,8 @@ GENESIS_HASH = "0" * 64
 class AuditEvent(models.Model):
     """Append-only and hash-chained: each row's hash covers its content and the previous hash.
 
-    On PostgreSQL a trigger refuses UPDATE and DELETE on this table.
+    Triggers refuse UPDATE, DELETE and TRUNCATE of this table on PostgreSQL and SQLite alike
+    (migrations 0003 and 0008).
     """
 
     class Action(models.TextChoices):
@@ -100,7 +101,10 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row, locked while an event is appended, so concurrent writers never fork the chain."""
+    """One row, locked while an event is appended, so concurrent writers never fork the chain.
+
+    Triggers refuse deleting or truncating it and moving it backwards (migrations 0004, 0008).
+    """
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)

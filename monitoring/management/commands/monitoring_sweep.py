@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from cases.audit_checkpoints import write_checkpoint
 from monitoring.delivery import deliver_pending
 from monitoring.exports.services import exports_purge
 from monitoring.sweep import sweep
@@ -21,10 +22,13 @@ class Command(BaseCommand):
             report = sweep()
             delivered = deliver_pending()
             purged = exports_purge()
+            checkpoint = write_checkpoint()
             self.stdout.write(
                 f"{report.now:%Y-%m-%d %H:%M:%S} sweep: {report.notifications} notifications "
                 f"({', '.join(f'{k}: {n}' for k, n in report.by_kind.items()) or 'none'}), "
-                f"{report.missed} missed; delivered {delivered}; exports {purged}"
+                f"{report.missed} missed; delivered {delivered}; exports {purged}; "
+                + (f"audit checkpoint #{checkpoint.seq}" if checkpoint
+                   else "audit checkpoint NOT written (see the log)")
             )
             if every <= 0:
                 return

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_cache_table'),
+        ('cases', '0009_cache_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

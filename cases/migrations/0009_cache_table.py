@@ -25,7 +25,7 @@ def drop_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0007_auditevent_security_actions"),
+        ("cases", "0008_audit_log_refuses_wipes"),
     ]
 
     operations = [
