@@ -240,6 +240,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationPreferenceSerializer(StrictModelSerializer):
     kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    # Required although the model has a default: a PUT states each choice it sends.
+    email = serializers.BooleanField()
 
     class Meta:
         model = NotificationPreference
