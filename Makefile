@@ -28,11 +28,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Install, migrate, load the demo data and serve on http://127.0.0.1:8000/
+## Install, migrate, load the demo data and serve on http://127.0.0.1:8000/, with a Celery worker
+## and beat beside the web server (reminders, exports); Ctrl-C stops them all
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py serve 127.0.0.1:8000
 
 ## Install and run the whole test suite, with lint and the migrations check
 test: $(STAMP)
