@@ -18,10 +18,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
+
+from monitoring.management.commands.serve import GRACE_SECONDS as GRACE
 
 from .celery_support import wait_for
 
@@ -73,6 +76,59 @@ def environment(tmp_path) -> dict[str, str]:
     }
 
 
+class Serve:
+    """`manage.py serve` as `make run` starts it, in a session of its own as a terminal's
+    foreground job, so that a Ctrl-C or a hang-up reaches its process group."""
+
+    def __init__(self, environment: dict[str, str], log: Path, *, piped: bool = False):
+        self.port = _free_port()
+        self.log = log
+        # Only the processes of this test carry its broker folder in their environment.
+        self.marker = f"BROKER_FOLDER={environment['BROKER_FOLDER']}".encode()
+        command = [sys.executable, "manage.py", "serve", f"127.0.0.1:{self.port}"]
+        if piped:
+            # As `make run | tee log`: the output goes through a pipe, read line by line.
+            self.process = subprocess.Popen(
+                command, cwd=PROJECT, env=environment, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True)
+            self.tee = threading.Thread(target=self._copy, daemon=True)
+            self.tee.start()
+        else:
+            with log.open("wb") as out:
+                self.process = subprocess.Popen(
+                    command, cwd=PROJECT, env=environment, stdout=out,
+                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _copy(self) -> None:
+        # Ends when the pipe is closed under it: the reader has gone away.
+        with self.log.open("ab") as out, contextlib.suppress(ValueError, OSError):
+            for line in self.process.stdout:
+                out.write(line)
+                out.flush()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def processes(self) -> set[int]:
+        return _processes_with(self.marker)
+
+    def wait_ready(self) -> None:
+        wait_for(lambda: _answers(self.port) and " ready." in self.output(), timeout=90,
+                 what="the web server and the worker", describe=self.output)
+        # The command, the web server and its reloader, the worker, beat and two pool processes.
+        assert len(self.processes()) >= 7, self.output()
+
+    def wait_all_gone(self) -> None:
+        wait_for(lambda: not self.processes(), timeout=GRACE + 10,
+                 what="every process started by the command to stop", describe=self.output)
+
+    def kill_all(self) -> None:
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
 def test_make_run_reminds_without_another_command_and_ctrl_c_stops_it_all(
     environment, tmp_path
 ):
@@ -91,38 +147,44 @@ def test_make_run_reminds_without_another_command_and_ctrl_c_stops_it_all(
         ).fetchall()
 
     assert alerts() == []
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        # A session of its own, as a terminal's foreground job: Ctrl-C reaches its group.
-        serve = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"], cwd=PROJECT,
-            env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    # Only the processes of this test carry its broker folder in their environment.
-    ours = f"BROKER_FOLDER={environment['BROKER_FOLDER']}".encode()
+    serve = Serve(environment, tmp_path / "serve.log")
     try:
-        def output() -> str:
-            return log.read_text(errors="replace")
-
-        wait_for(lambda: _answers(port) and " ready." in output(), timeout=90,
-                 what="the web server and the worker", describe=output)
-        # The command, two shells, the web server and its reloader, the worker, beat, its pool.
-        assert len(_processes_with(ours)) >= 8, output()
+        serve.wait_ready()
         # The follow-up was due yesterday: beat's sweep writes the alert, a delivery sends it.
         wait_for(lambda: alerts() == [("overdue", 1)], timeout=60,
-                 what="the overdue alert written and sent", describe=output)
+                 what="the overdue alert written and sent", describe=serve.output)
         status = database.execute("SELECT status FROM monitoring_followup WHERE id = ?",
                                   (follow_up,)).fetchone()
         assert status == ("overdue",)
 
-        os.killpg(serve.pid, signal.SIGINT)
-        assert serve.wait(timeout=30) != 0
-        wait_for(lambda: not _processes_with(ours), timeout=15,
-                 what="every process started by the command to stop", describe=output)
+        os.killpg(serve.process.pid, signal.SIGINT)  # Ctrl-C
+        assert serve.process.wait(timeout=GRACE + 10) == 128 + signal.SIGINT
+        serve.wait_all_gone()
     finally:
         database.close()
-        for pid in _processes_with(ours):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        serve.wait(timeout=10)
+        serve.kill_all()
+
+
+def _terminal_closed(serve: Serve) -> None:
+    """The window closes while the output goes through `tee`: the reader goes first, then the
+    terminal hangs up on the job."""
+    serve.process.stdout.close()
+    os.killpg(serve.process.pid, signal.SIGHUP)
+
+
+def _command_killed(serve: Serve) -> None:
+    """The command alone is killed outright: it can stop nothing itself."""
+    serve.process.kill()
+
+
+@pytest.mark.parametrize("stop", [_terminal_closed, _command_killed],
+                         ids=["terminal-closed", "command-killed"])
+def test_no_process_outlives_the_command_however_it_ends(environment, tmp_path, stop):
+    serve = Serve(environment, tmp_path / "serve.log", piped=stop is _terminal_closed)
+    try:
+        serve.wait_ready()
+        stop(serve)
+        serve.process.wait(timeout=GRACE + 10)
+        serve.wait_all_gone()
+    finally:
+        serve.kill_all()
