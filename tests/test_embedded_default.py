@@ -188,3 +188,18 @@ def test_no_process_outlives_the_command_however_it_ends(environment, tmp_path, 
         serve.wait_all_gone()
     finally:
         serve.kill_all()
+
+
+def test_without_redis_the_web_process_queues_tasks_for_the_worker_instead_of_running_them(
+    environment, tmp_path
+):
+    queued = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n"
+         "from monitoring.tasks import sweep_task\n"
+         "print(sweep_task.app.conf.task_always_eager, sweep_task.delay().id)"],
+        cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=60, check=True,
+    )
+    eager, task_id = queued.stdout.split()
+    assert eager == "False"
+    (message,) = (tmp_path / "broker" / "messages").iterdir()
+    assert task_id in message.read_text() and "monitoring.sweep" in message.read_text()
