@@ -188,6 +188,9 @@ def _check_text(file: UploadedFile) -> None:
             markup.close()
     except UnicodeDecodeError:
         raise Refused from None
+    except AssertionError:
+        # The parser gives up on a malformed `<![...` section: markup all the same.
+        markup.found = True
     finally:
         file.seek(0)
     if markup.found:
@@ -235,8 +238,11 @@ def _document_type(file: UploadedFile) -> str:
                 return _odt(archive, infos)
             if "[Content_Types].xml" in names:
                 return _docx(archive, names)
+    except Refused:
+        raise
+    # A damaged archive fails in many ways, a bad offset as a ValueError among them.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ET.ParseError, RuntimeError,
-            NotImplementedError, EOFError, OSError, KeyError, zlib.error):
+            NotImplementedError, EOFError, OSError, KeyError, ValueError, zlib.error):
         raise _damaged() from None
     finally:
         file.seek(0)

@@ -143,6 +143,16 @@ def docx(*, main_type: str = DOCX_MAIN, macros: bool = False,
     return _zip([("[Content_Types].xml", types), ("_rels/.rels", rels), *parts])
 
 
+def docx_with_a_bad_directory_offset() -> bytes:
+    """A DOCX whose end record puts the central directory further than it is: zipfile then
+    seeks before the start of the file (a ValueError, not a BadZipFile)."""
+    document = bytearray(docx())
+    end = document.rindex(b"PK\x05\x06")
+    (offset,) = struct.unpack("<I", document[end + 16:end + 20])
+    document[end + 16:end + 20] = struct.pack("<I", offset + 100_000)
+    return bytes(document)
+
+
 ODT = "application/vnd.oasis.opendocument.text"
 ODF_CONTENT = ('<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:'
                'office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '

@@ -119,6 +119,8 @@ MARKUP = [
     ("notes.txt", b"Comment: <!-- hidden --> done"),
     ("notes.txt", b"Data: <![CDATA[ x ]]>"),
     ("notes.txt", b"   \n<svg:svg xmlns:svg='http://www.w3.org/2000/svg'/>"),
+    # A section the parser gives up on (it raises an AssertionError of its own).
+    ("notes.txt", b"Said: <![A\nnothing more"),
 ]
 
 
@@ -160,6 +162,7 @@ REFUSED = [
     ("basic.odt", samples.odt(basic_macro=True), "macros"),
     ("onload.odt", samples.odt(runs_on_open=True), "macros"),
     ("cut.docx", _zip_truncated(), "damaged"),
+    ("offset.docx", samples.docx_with_a_bad_directory_offset(), "damaged"),
     ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "damaged"),
 ]
 
