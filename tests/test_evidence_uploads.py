@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import ExifTags, Image
 
+from monitoring import evidence_files
 from monitoring.models import Evidence, FollowUp
 
 from . import evidence_samples as samples
@@ -136,6 +139,27 @@ def test_html_svg_or_xml_is_refused_whatever_its_name_and_nothing_is_stored(
     (message,) = response.json()["file"]
     assert "markup" in message and ACCEPTED_IN_WORDS in message
     assert snapshot() == before and files_in(media) == []
+
+
+@pytest.mark.parametrize("before", [64 * 1024 - 3, 64 * 1024 - 1, 2 * 64 * 1024 + 7])
+def test_a_tag_across_two_chunks_of_a_large_text_is_found(before):
+    # Past the in-memory limit a file is read 64 KiB at a time; the tag straddles two reads.
+    text = b"x" * before + b"<svg onload=alert(1)>" + b" y" * 40_000
+    large = TemporaryUploadedFile("notes.txt", "text/plain", len(text), None)
+    large.write(text)
+    with pytest.raises(evidence_files.Refused, match="markup"):
+        evidence_files.check(large)
+    large.close()
+
+
+def test_twenty_megabytes_of_angle_brackets_are_read_in_a_moment():
+    # What html.parser took 40 s of CPU over: no markup, and no stall of the request.
+    brackets = TemporaryUploadedFile("lt.txt", "text/plain", 20 * 1024 * 1024, None)
+    brackets.write(b"<" * (20 * 1024 * 1024))
+    started = time.monotonic()
+    assert evidence_files.check(brackets).content_type == "text/plain"
+    assert time.monotonic() - started < 10
+    brackets.close()
 
 
 def _zip_truncated() -> bytes:
