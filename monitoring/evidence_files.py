@@ -48,8 +48,9 @@ SIGNED = {
 }
 IMAGES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ZIP_SIGNATURE = b"PK\x03\x04"
-# Parts of a document read whole; a larger one is not a text document's.
-MAX_PART_BYTES = 64 * 1024 * 1024
+# A package's index (its content types, relationships, manifest) is read whole: a larger one is
+# not a text document's. Its text is read as a stream.
+MAX_INDEX_BYTES = 1024 * 1024
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 
 
@@ -223,7 +224,7 @@ def _document_type(file: UploadedFile) -> str:
 
 
 def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
-    if archive.getinfo(name).file_size > MAX_PART_BYTES:
+    if archive.getinfo(name).file_size > MAX_INDEX_BYTES:
         raise _damaged()
     return ET.fromstring(archive.read(name))  # noqa: S314 (see the import)
 
@@ -275,17 +276,20 @@ def _odt(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
     if any(info.filename.startswith(("Basic/", "Scripts/")) for info in infos):
         raise _macros()
     for name in ("content.xml", "styles.xml"):
-        if name in archive.namelist() and _odf_runs_scripts(_xml(archive, name)):
+        if name in archive.namelist() and _odf_runs_scripts(archive, name):
             raise _macros()
     return ODT
 
 
-def _odf_runs_scripts(root: ET.Element) -> bool:
-    """An event bound to a script, or a link that runs a macro when followed."""
-    for element in root.iter():
-        if element.tag.startswith(f"{{{ODF_SCRIPT}}}"):
-            return True
-        href = element.get(XLINK_HREF, "")
-        if href.startswith(("vnd.sun.star.script:", "macro:")):
-            return True
+def _odf_runs_scripts(archive: zipfile.ZipFile, name: str) -> bool:
+    """An event bound to a script, or a link that runs a macro when followed. Read as a stream,
+    each element let go once read, so a long document never sits whole in memory."""
+    with archive.open(name) as part:
+        for event, element in ET.iterparse(part, events=("start", "end")):  # noqa: S314
+            if event == "end":
+                element.clear()
+            elif element.tag.startswith(f"{{{ODF_SCRIPT}}}") or element.get(
+                XLINK_HREF, ""
+            ).startswith(("vnd.sun.star.script:", "macro:")):
+                return True
     return False
