@@ -728,30 +728,6 @@ def test_notification_preferences_are_read_and_set_per_user(rec):
     assert NotificationPreference.objects.filter(user=w.fr_caseworker).count() == 2
 
 
-@pytest.mark.parametrize("body, field", [
-    ([{"kind": "due_soon"}], "email"),  # the model's default made it optional: a KeyError
-    ([{"email": False}], "kind"),
-    ([{"kind": "due", "email": None}], "email"),
-    ([{"kind": "due", "email": "maybe"}], "email"),
-    ([{"kind": "due", "email": True, "sms": True}], "sms"),
-])
-def test_a_preference_missing_or_bad_in_a_field_is_a_400_naming_it(rec, body, field):
-    client = api_client(rec.world.fr_caseworker)
-    before = snapshot()
-    response = client.put("/api/v1/notification-preferences/", body, format="json")
-    assert response.status_code == 400, response.content
-    assert field in response.json()["0"]
-    assert snapshot() == before and not NotificationPreference.objects.exists()
-
-
-@pytest.mark.parametrize("body", [{}, None, "due", [None], ["due"], [[]]])
-def test_preferences_that_are_not_a_list_of_objects_are_a_400(rec, body):
-    response = api_client(rec.world.fr_caseworker).put(
-        "/api/v1/notification-preferences/", body, format="json")
-    assert response.status_code == 400, response.content
-    assert not NotificationPreference.objects.exists()
-
-
 def test_a_new_user_without_memberships_sees_no_notifications(rec, inbox):
     stranger = UserFactory(username="stranger")
     assert ids(api_client(stranger).get("/api/v1/notifications/")) == set()
