@@ -33,11 +33,12 @@ $(STAMP): pyproject.toml
 
 install: system $(STAMP)
 
-## Install, migrate, load the demo data and serve on http://$(HOST):$(PORT)/ (make run PORT=8001)
+## Install, migrate, load the demo data and serve on http://$(HOST):$(PORT)/ (make run PORT=8001),
+## with a Celery worker and beat beside the web server (reminders, exports); Ctrl-C stops them all
 run: system $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py serve $(HOST):$(PORT)
 
 ## Install and run the whole test suite, with lint and the migrations check
 test: system $(STAMP)

@@ -1,7 +1,7 @@
 """Settings read from the environment.
 
-With nothing set, the app runs on a SQLite file in the project folder with Celery tasks executed
-in-process. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS and
+With nothing set, the app runs on a SQLite file in the project folder with Celery tasks queued
+in a folder of it. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS and
 TRUSTED_PROXIES override.
 """
 
@@ -220,10 +220,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Celery: a Redis broker when REDIS_URL is set, otherwise tasks run in-process.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: a Redis broker when REDIS_URL is set; otherwise kombu's filesystem transport over a
+# folder of the project, so the embedded default queues its tasks to a real worker and beat
+# (`make run` starts them) and needs no server. config/celery.py makes the folders.
+BROKER_FOLDER = Path(env.str("BROKER_FOLDER", default=str(BASE_DIR / ".broker")))
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    # The host names nothing; without one kombu warns at every connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # One folder for both directions: the web and the worker share one queue.
+        "data_folder_in": str(BROKER_FOLDER / "messages"),
+        "data_folder_out": str(BROKER_FOLDER / "messages"),
+        "control_folder": str(BROKER_FOLDER / "control"),
+        "polling_interval": env.float("BROKER_POLLING_SECONDS", default=1.0),
+    }
+    CELERY_BEAT_SCHEDULE_FILENAME = str(BROKER_FOLDER / "beat-schedule")
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

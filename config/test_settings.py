@@ -15,8 +15,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": "1000/min"},
 }
 
-# Tasks run in-process unless a test starts a real worker against REDIS_URL.
+# Tasks run in-process unless a test starts a real worker (in its own process and settings).
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
 
 # Uploaded files of a test run go to a temporary folder, never into the project, removed when
 # the process that made it ends.

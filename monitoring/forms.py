@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.sharing import TLP, Distribution
 
 from .cadence import CustodyPhase
+from .evidence_files import ACCEPTED_TYPES, KEEP_LOCATION_HELP
 from .models import CheckReport, Finding, FindingShare, Notification
 
 DATETIME_INPUT = {"type": "datetime-local"}
@@ -118,8 +120,12 @@ class CheckReportForm(forms.Form):
     narrative = text_area(_("Narrative"), 50000)
     evidence = MultipleFileField(
         label=_("Evidence files"), required=False,
-        help_text=_("PDF, images, audio, video or plain text; one or more files. After an "
-                    "error, choose the files again."),
+        help_text=format_lazy("{} {} {}", _("One or more files. Accepted:"), ACCEPTED_TYPES,
+                              _("After an error, choose the files again.")),
+    )
+    keep_location = forms.BooleanField(
+        label=_("Keep the location recorded in images"), required=False,
+        help_text=KEEP_LOCATION_HELP,
     )
 
     REPORT_FIELDS = (

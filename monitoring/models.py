@@ -380,6 +380,14 @@ class Evidence(models.Model):
         CONFIDENTIAL = "confidential", _("Confidential")
         RESTRICTED = "restricted", _("Restricted")
 
+    class LocationData(models.TextChoices):
+        """Whether the file told where it was made (an image's GPS position or place names)."""
+
+        NOT_CHECKED = "not_checked", _("Not checked")
+        NONE = "none", _("None found")
+        REMOVED = "removed", _("Removed")
+        KEPT = "kept", _("Kept on purpose")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
     report = models.ForeignKey(CheckReport, on_delete=models.CASCADE, related_name="evidence")
@@ -390,6 +398,12 @@ class Evidence(models.Model):
     content_type = models.CharField(max_length=100)
     classification = models.CharField(
         max_length=20, choices=Classification.choices, default=Classification.CONFIDENTIAL
+    )
+    location_data = models.CharField(
+        _("location data"), max_length=20, choices=LocationData.choices,
+        default=LocationData.NOT_CHECKED,
+        help_text=_("Looked for in JPEG, PNG and WebP images, and removed unless kept on "
+                    "purpose."),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

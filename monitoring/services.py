@@ -11,9 +11,9 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -29,6 +29,7 @@ from cases.models.sharing import DISTRIBUTION_WIDTH, TLP, Distribution, opens_fu
 from cases.policy import Action, Resource
 
 from . import cadence as cadences
+from . import evidence_files
 from .models import (
     CheckReport,
     Evidence,
@@ -630,27 +631,13 @@ def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
 
 # --- evidence --------------------------------------------------------------------------------
 
-ALLOWED_EVIDENCE_TYPES = {
-    "application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic", "audio/mpeg",
-    "audio/mp4", "video/mp4", "text/plain",
-}
-
-
-def _detect_type(head: bytes) -> str:
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "application/octet-stream"
-    return "text/plain" if b"\x00" not in head else "application/octet-stream"
-
 
 def evidence_upload(
-    *, actor, report: CheckReport, file: UploadedFile, classification: str = "confidential"
+    *, actor, report: CheckReport, file: UploadedFile, classification: str = "confidential",
+    keep_location: bool = False,
 ) -> Evidence:
-    """Store a file of evidence: its type is read from its content, never from its name."""
+    """Store a file of evidence, of an accepted type read from its content, never from its name;
+    an image without its location unless `keep_location`. The digest is of what is stored."""
     _require_monitoring(actor, report.case)
     limit = settings.EVIDENCE_MAX_BYTES
     if file.size is None or file.size > limit:
@@ -658,33 +645,32 @@ def evidence_upload(
             "size": filesizeformat(limit)}})
     if file.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
-    file.seek(0)
-    head = file.read(8192)
-    content_type = _detect_type(head)
-    if content_type not in ALLOWED_EVIDENCE_TYPES:
-        raise ValidationError({"file": _("Files of type %(type)s are not accepted.") % {
-            "type": content_type}})
+    try:
+        checked = evidence_files.check(file, keep_location=keep_location)
+    except evidence_files.Refused as refusal:
+        raise ValidationError({"file": str(refusal)}) from None
+    stored = file if checked.content is None else ContentFile(checked.content)
     digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
+    for chunk in stored.chunks():
         digest.update(chunk)
-    file.seek(0)
+    stored.seek(0)
     with transaction.atomic():
         evidence = Evidence(
             case=report.case, report=report, original_name=(file.name or "")[:255],
-            sha256=digest.hexdigest(), size=file.size, content_type=content_type,
-            classification=classification, uploaded_by=actor,
+            sha256=digest.hexdigest(), size=stored.size, content_type=checked.content_type,
+            location_data=checked.location_data, classification=classification,
+            uploaded_by=actor,
         )
-        evidence.file.save(evidence.id.hex, file, save=False)
+        evidence.file.save(evidence.id.hex, stored, save=False)
         try:
             evidence.save()
             audit.record(actor, AuditAction.CREATE, evidence, organisation_id=report.case.owner_id,
-                         detail={"sha256": evidence.sha256, "size": evidence.size})
+                         detail={"sha256": evidence.sha256, "size": evidence.size,
+                                 "location_data": evidence.location_data})
         except Exception:
             evidence.file.delete(save=False)
             raise
     return evidence
-
 
 
 def notification_preferences_set(*, actor, preferences: Iterable[dict]) -> None:

@@ -25,6 +25,7 @@ from monitoring.models import (
     Notification,
 )
 
+from . import evidence_samples
 from .factories import CaseFactory
 
 UTC = datetime.UTC
@@ -164,10 +165,7 @@ FAILING_EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
 
 # Files by their content: a PDF header, a 1×1 PNG, a ZIP archive, an ELF executable.
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
-)
+PNG = evidence_samples.image("PNG", size=(1, 1))
 ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 20 + b"payload.txt"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 40
 

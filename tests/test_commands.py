@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from cases import services
 from cases.audit import verify_chain
@@ -27,6 +29,8 @@ from cases.models import (
 )
 from cases.models.cases import TRANSITIONS
 from cases.models.sharing import TLP_CEILING, Distribution
+from monitoring.models import FollowUp, Notification
+from monitoring.sweep import sweep
 
 from .conftest import audit_log_writable
 from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
@@ -345,6 +349,21 @@ def test_seed_demo_reports_visits_whose_findings_make_a_record(demo):
     (china,) = compliance_record(auditor)
     assert (china["requesting_state"], china["cases"], china["suppressed"]) == ("CN", 3, False)
     assert china["access_refused_share"] > 0
+
+
+def test_seed_demo_leaves_a_follow_up_that_the_first_sweep_alerts_its_caseworker_to(
+    demo, settings
+):
+    caseworker = User.objects.get(username="ngo-fr.caseworker")
+    first_sweep = timezone.now() + datetime.timedelta(seconds=settings.MONITORING_SWEEP_SECONDS)
+    due = list(FollowUp.objects.filter(status=FollowUp.Status.SCHEDULED, assignee=caseworker,
+                                       window_opens_at__lte=first_sweep, due_at__gt=first_sweep))
+    assert due
+
+    sweep(first_sweep)
+
+    assert Notification.objects.filter(
+        recipient=caseworker, kind=Notification.Kind.DUE, follow_up__in=due).exists()
 
 
 def test_seed_demo_cases_span_statuses_distributions_and_labels(demo):

@@ -1,3 +1,4 @@
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -14,6 +15,7 @@ from cases.models import Assurance, Case, Country, Organisation, SharingGroup
 from cases.models.sharing import TLP, Distribution
 
 from ..cadence import CustodyPhase, Profile
+from ..evidence_files import ACCEPTED_TYPES, KEEP_LOCATION_HELP
 from ..models import (
     CheckReport,
     Evidence,
@@ -212,17 +214,24 @@ class ReportInputSerializer(StrictModelSerializer):
 
 class EvidenceSerializer(StrictModelSerializer):
     report = uuid_ref(CheckReport)
-    file = serializers.FileField(write_only=True)
+    file = serializers.FileField(
+        write_only=True,
+        help_text=format_lazy("{} {}", _("Accepted, by its content:"), ACCEPTED_TYPES),
+    )
+    keep_location = serializers.BooleanField(
+        write_only=True, required=False, default=False, help_text=KEEP_LOCATION_HELP,
+    )
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Evidence
         fields = [
-            "id", "case", "report", "file", "original_name", "sha256", "size", "content_type",
-            "classification", "uploaded_by", "created_at",
+            "id", "case", "report", "file", "keep_location", "original_name", "sha256", "size",
+            "content_type", "location_data", "classification", "uploaded_by", "created_at",
         ]
         read_only_fields = [
-            "id", "case", "original_name", "sha256", "size", "content_type", "created_at",
+            "id", "case", "original_name", "sha256", "size", "content_type", "location_data",
+            "created_at",
         ]
 
 
@@ -240,6 +249,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationPreferenceSerializer(StrictModelSerializer):
     kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    # Required although the model has a default: a PUT states each choice it sends.
+    email = serializers.BooleanField()
 
     class Meta:
         model = NotificationPreference

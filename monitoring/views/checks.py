@@ -230,7 +230,7 @@ class FollowUpReport(FollowUpPage, ServiceFormPage):
                     **form.report_fields(),
                 )
                 for upload in form.cleaned_data["evidence"]:
-                    stored.append(self.upload(report, upload))
+                    stored.append(self.upload(report, upload, form.cleaned_data["keep_location"]))
         except Exception:
             # The rows are rolled back; the files already written are not.
             for evidence in stored:
@@ -239,9 +239,10 @@ class FollowUpReport(FollowUpPage, ServiceFormPage):
         messages.success(self.request, _("The report was filed."))
         return reverse("monitoring:follow_up_detail", args=[follow_up.pk])
 
-    def upload(self, report, upload) -> Evidence:
+    def upload(self, report, upload, keep_location: bool) -> Evidence:
         try:
-            return services.evidence_upload(actor=self.request.user, report=report, file=upload)
+            return services.evidence_upload(actor=self.request.user, report=report, file=upload,
+                                            keep_location=keep_location)
         except ValidationError as error:
             raise ValidationError({"evidence": [
                 _("%(name)s: %(error)s") % {"name": upload.name, "error": message}

@@ -591,6 +591,7 @@ class Command(BaseCommand):
         )
         for demo in DEMO_CASES:
             _load_case(demo, organisations[demo.owner], users, group)
+        _call_due_now(organisations["ngo-fr"], users)
         return {
             "organisations": len(organisations),
             "accounts": len(users) + 1,
@@ -603,6 +604,19 @@ class Command(BaseCommand):
             for role in roles:
                 self.stdout.write(f"  {username(slug, role):<24} {role:<11} {name} ({country})")
         self.stdout.write(f"  {STAFF_USERNAME:<24} {'superuser':<11} platform staff")
+
+
+def _call_due_now(owner: Organisation, users: dict) -> FollowUp:
+    """A call to the family of the French NGO's monitored person, due from now on and assigned to
+    its caseworker: the first sweep after `make run` alerts them, so a newcomer sees one come."""
+    caseworker = users[username(owner.slug, Role.CASEWORKER)]
+    case = Case.objects.filter(owner=owner, status=S.MONITORING_ACTIVE).order_by("created_at")[0]
+    now = timezone.now()
+    return monitoring.follow_up_create(
+        actor=caseworker, case=case, window_opens_at=now, due_at=now + datetime.timedelta(days=2),
+        mode=FollowUp.Mode.CALL, assignee=caseworker,
+        note="Call the family: the last visit found marked weight loss.",
+    )
 
 
 def _country(code: str) -> Country:

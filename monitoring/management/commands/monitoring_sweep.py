@@ -11,7 +11,7 @@ from monitoring.sweep import sweep
 class Command(BaseCommand):
     help = (
         "Run the reminder sweep and deliver pending notifications, in this process: once, or "
-        "every N seconds with --every (for the embedded setup, where no Celery beat runs)."
+        "every N seconds with --every. Beat does this on its own; this is for an operator."
     )
 
     def add_arguments(self, parser):

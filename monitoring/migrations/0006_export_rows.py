@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0004_exports'),
+        ('monitoring', '0005_evidence_location_data'),
     ]
 
     operations = [
