@@ -2,8 +2,13 @@
 caller may see, so a filter never confirms that an invisible record exists."""
 
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import policy
 from .models import (
@@ -34,13 +39,80 @@ def _identifiable_organisations(request) -> list[int]:
     )
 
 
-def strict_boolean(**kwargs) -> filters.TypedChoiceFilter:
-    """true or false; anything else is a 400 rather than a filter silently dropped."""
-    return filters.TypedChoiceFilter(
-        choices=[(v, v) for v in ("true", "false", "True", "False", "1", "0")],
-        coerce=lambda value: value in ("true", "True", "1"),
-        **kwargs,
-    )
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (1 or 0); anything else is a 400 rather than a filter silently dropped."""
+
+    class Select(forms.NullBooleanSelect):
+        # The value as sent: the field decides, instead of the widget reading junk as "either".
+        def value_from_datadict(self, data, files, name):
+            return data.get(name)
+
+    widget = Select
+
+    def to_python(self, value):
+        # "unknown" is the web form's choice of either.
+        if value in (None, "", "unknown"):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise ValidationError(_("Use true or false."), code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A list's filters, each known by the query parameters it takes: a range filter takes two
+    (`request_date_after`, `request_date_before`). The API lists and the exports refuse any
+    other parameter, and report an error under the parameter that was sent."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+    def parameters(self) -> dict[str, str]:
+        """Each query parameter taken, with the filter it belongs to."""
+        taken = {}
+        # From the filters' declarations: building the form would build every choice queryset.
+        for name, declared in self.filters.items():
+            widget = declared.extra.get("widget") or declared.field_class.widget
+            suffixes = getattr(widget, "suffixes", None) or [""]
+            taken.update({f"{name}_{suffix}" if suffix else name: name for suffix in suffixes})
+        return taken
+
+    def parameter_errors(self) -> dict[str, list[str]]:
+        """The errors of an invalid filter set, keyed by the parameters sent."""
+        taken = self.parameters()
+        errors = {}
+        for name, messages in self.form.errors.items():
+            sent = [p for p, of in taken.items() if of == name and p in self.data]
+            by_part = self._part_errors(name, sent)
+            if by_part:
+                errors.update(by_part)
+            else:
+                errors.update({key: list(messages) for key in sent or [name]})
+        return errors
+
+    def _part_errors(self, name: str, sent: list[str]) -> dict[str, list[str]]:
+        """For a filter of several parameters, the messages of each part that is wrong."""
+        field = self.form.fields.get(name)
+        suffixes = getattr(getattr(field, "widget", None), "suffixes", None)
+        if not suffixes or not hasattr(field, "fields"):
+            return {}
+        errors = {}
+        for suffix, part in zip(suffixes, field.fields, strict=False):
+            parameter = f"{name}_{suffix}" if suffix else name
+            if parameter not in sent:
+                continue
+            try:
+                part.clean(self.data.get(parameter))
+            except ValidationError as error:
+                errors[parameter] = list(error.messages)
+        return errors
 
 
 class ChoicesFilter(filters.MultipleChoiceFilter):
@@ -62,16 +134,16 @@ class CountryFilter(filters.ModelMultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class CaseFilter(filters.FilterSet):
+class CaseFilter(StrictFilterSet):
     status = ChoicesFilter(choices=Case.Status.choices)
     channel = ChoicesFilter(choices=Case.Channel.choices)
     requesting_state = CountryFilter()
     requested_state = CountryFilter()
     # django-filter matches the chosen organisations' slugs against `field_name`.
-    organisation = filters.ModelMultipleChoiceFilter(
+    organisation = extend_schema_field(OpenApiTypes.STR)(filters.ModelMultipleChoiceFilter(
         field_name="owner__slug", to_field_name="slug", queryset=Organisation.objects.all(),
         distinct=False, label=_("Organisation"),
-    )
+    ))
     distribution = ChoicesFilter(choices=Distribution.choices)
     tlp = ChoicesFilter(choices=TLP.choices)
     subject = filters.ModelChoiceFilter(queryset=_visible(Subject))
@@ -101,11 +173,11 @@ class CaseFilter(filters.FilterSet):
         )
 
 
-class SubjectFilter(filters.FilterSet):
+class SubjectFilter(StrictFilterSet):
     refugee_status = ChoicesFilter(choices=Subject.RefugeeStatus.choices)
     nationality = CountryFilter(field_name="nationalities__country", distinct=True)
-    reprisal_risk = strict_boolean()
-    do_not_contact = strict_boolean()
+    reprisal_risk = StrictBooleanFilter()
+    do_not_contact = StrictBooleanFilter()
     q = filters.CharFilter(method="search", max_length=200, label="Reference or (own) name")
 
     class Meta:
@@ -122,14 +194,14 @@ class SubjectFilter(filters.FilterSet):
         )
 
 
-class CaseChildFilter(filters.FilterSet):
+class CaseChildFilter(StrictFilterSet):
     case = filters.ModelChoiceFilter(queryset=_visible(Case))
 
 
 class AssuranceFilter(CaseChildFilter):
     type = ChoicesFilter(choices=Assurance.Type.choices)
     form = ChoicesFilter(choices=Assurance.Form.choices)
-    binding = strict_boolean()
+    binding = StrictBooleanFilter()
     given_on = filters.DateFromToRangeFilter()
 
     class Meta:
@@ -146,7 +218,7 @@ class ProceedingFilter(CaseChildFilter):
         fields = []
 
 
-class MembershipFilter(filters.FilterSet):
+class MembershipFilter(StrictFilterSet):
     organisation = filters.ModelChoiceFilter(
         field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
     )
@@ -157,7 +229,7 @@ class MembershipFilter(filters.FilterSet):
         fields = []
 
 
-class InvitationFilter(filters.FilterSet):
+class InvitationFilter(StrictFilterSet):
     organisation = filters.ModelChoiceFilter(
         field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
     )
@@ -168,7 +240,7 @@ class InvitationFilter(filters.FilterSet):
         fields = []
 
 
-class AuditEventFilter(filters.FilterSet):
+class AuditEventFilter(StrictFilterSet):
     action = ChoicesFilter(choices=AuditEvent.Action.choices)
     object_type = filters.CharFilter(max_length=50)
     object_id = filters.CharFilter(max_length=64)
@@ -183,7 +255,7 @@ class AuditEventFilter(filters.FilterSet):
         fields = []
 
 
-class InstrumentFilter(filters.FilterSet):
+class InstrumentFilter(StrictFilterSet):
     party = filters.CharFilter(method="by_party", max_length=2, label="Either party (ISO code)")
     kind = ChoicesFilter(choices=LegalInstrument.Kind.choices)
     status = ChoicesFilter(choices=LegalInstrument.Status.choices)

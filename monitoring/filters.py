@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from cases.filters import ChoicesFilter
+from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet
 from cases.models import Case
 
 from .models import CheckReport, Evidence, Export, Finding, FollowUp, Notification
@@ -10,7 +10,7 @@ def _visible_cases(request):
     return Case.objects.visible_to(request.user)
 
 
-class MineFilter(filters.FilterSet):
+class MineFilter(StrictFilterSet):
     """`mine=true`: rows whose `mine_field` is the caller; `mine=false`: the others."""
 
     mine_field = ""
@@ -22,7 +22,7 @@ class MineFilter(filters.FilterSet):
         return queryset.filter(**mine) if value else queryset.exclude(**mine)
 
 
-class ByCase(filters.FilterSet):
+class ByCase(StrictFilterSet):
     case = filters.ModelChoiceFilter(queryset=_visible_cases)
 
 
@@ -32,7 +32,7 @@ class FollowUpFilter(MineFilter, ByCase):
     kind = ChoicesFilter(choices=FollowUp.Kind.choices)
     due = filters.IsoDateTimeFromToRangeFilter(field_name="due_at")
     assignee = filters.CharFilter(field_name="assignee__username", max_length=150)
-    mine = filters.BooleanFilter(method="only_mine", label="Assigned to me")
+    mine = StrictBooleanFilter(method="only_mine", label="Assigned to me")
 
     class Meta:
         model = FollowUp
@@ -51,7 +51,7 @@ class CheckReportFilter(ByCase):
 class FindingFilter(ByCase):
     outcome = ChoicesFilter(choices=Finding.Outcome.choices)
     severity = ChoicesFilter(choices=Finding.Severity.choices)
-    is_open = filters.BooleanFilter()
+    is_open = StrictBooleanFilter()
     assurance = filters.UUIDFilter(field_name="assurance_id")
     report = filters.UUIDFilter(field_name="report_id")
 
@@ -68,9 +68,9 @@ class EvidenceFilter(ByCase):
         fields = []
 
 
-class NotificationFilter(filters.FilterSet):
+class NotificationFilter(StrictFilterSet):
     kind = ChoicesFilter(choices=Notification.Kind.choices)
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification
@@ -81,7 +81,7 @@ class ExportFilter(MineFilter):
     mine_field = "requester"
     kind = ChoicesFilter(choices=Export.Kind.choices)
     status = ChoicesFilter(choices=Export.Status.choices)
-    mine = filters.BooleanFilter(method="only_mine", label="Requested by me")
+    mine = StrictBooleanFilter(method="only_mine", label="Requested by me")
 
     class Meta:
         model = Export

@@ -628,10 +628,10 @@ BAD_FILTERS = [
     ("/api/v1/cases/?requesting_state=%00", "requesting_state"),
     ("/api/v1/cases/?organisation=no-such-org", "organisation"),
     ("/api/v1/cases/?organisation=ngo%00fr", "organisation"),
-    ("/api/v1/cases/?request_date_after=notadate", "request_date"),
-    ("/api/v1/cases/?request_date_before=2026-02-30", "request_date"),
-    ("/api/v1/cases/?surrender_date_after=2026-13-01", "surrender_date"),
-    ("/api/v1/cases/?created_after=yesterday", "created"),
+    ("/api/v1/cases/?request_date_after=notadate", "request_date_after"),
+    ("/api/v1/cases/?request_date_before=2026-02-30", "request_date_before"),
+    ("/api/v1/cases/?surrender_date_after=2026-13-01", "surrender_date_after"),
+    ("/api/v1/cases/?created_after=yesterday", "created_after"),
     ("/api/v1/cases/?subject=not-a-uuid", "subject"),
     ("/api/v1/cases/?subject={it_subject}", "subject"),
     ("/api/v1/cases/?subject={nobody}", "subject"),
@@ -647,11 +647,11 @@ BAD_FILTERS = [
     ("/api/v1/assurances/?case=not-a-uuid", "case"),
     ("/api/v1/assurances/?case={it_case}", "case"),
     ("/api/v1/assurances/?type=no_prison", "type"),
-    ("/api/v1/assurances/?given_on_after=notadate", "given_on"),
+    ("/api/v1/assurances/?given_on_after=notadate", "given_on_after"),
     ("/api/v1/assurances/?binding=perhaps", "binding"),
     ("/api/v1/proceedings/?case={it_case}", "case"),
     ("/api/v1/proceedings/?kind=duel", "kind"),
-    ("/api/v1/proceedings/?date_before=2026-02-30", "date"),
+    ("/api/v1/proceedings/?date_before=2026-02-30", "date_before"),
     ("/api/v1/memberships/?role=emperor", "role"),
     ("/api/v1/memberships/?organisation=no-such-org", "organisation"),
     ("/api/v1/memberships/?organisation=%00", "organisation"),
@@ -659,7 +659,7 @@ BAD_FILTERS = [
     ("/api/v1/audit-events/?actor=%00", "actor"),
     ("/api/v1/assurances/?case=%00", "case"),
     ("/api/v1/audit-events/?action=explode", "action"),
-    ("/api/v1/audit-events/?at_after=notadate", "at"),
+    ("/api/v1/audit-events/?at_after=notadate", "at_after"),
     ("/api/v1/audit-events/?object_id=%00", "object_id"),
     ("/api/v1/instruments/?party=FRA", "party"),
     ("/api/v1/instruments/?status=lost", "status"),
@@ -698,19 +698,20 @@ PAGING = [
 @pytest.mark.parametrize("url", PAGING)
 def test_bad_paging_and_ordering_never_fail_the_server(rec, url):
     response = api_client(rec.world.fr_caseworker).get(url)
-    assert response.status_code in (200, 404), response.content[:300]
+    # A cursor DRF reads past (it drops what is not base64) gives the first page.
+    assert response.status_code in (200, 400), response.content[:300]
 
 
-def test_ordering_by_an_identifying_field_is_ignored(world):
+def test_ordering_by_an_identifying_field_is_refused(world):
     # Sorting by name would let a partner infer names from the order.
     for name in ("Zed", "Abe", "Mia"):
         CaseFactory(owner=world.ngo_fr, subject=SubjectFactory(owner=world.ngo_fr,
                                                                full_name=name),
                     distribution=Distribution.NETWORK, tlp=TLP.GREEN)
     client = api_client(world.it_caseworker)
-    plain = client.get("/api/v1/cases/").json()["results"]
-    by_name = client.get("/api/v1/cases/?ordering=subject__full_name").json()["results"]
-    assert [c["id"] for c in by_name] == [c["id"] for c in plain]
+    by_name = client.get("/api/v1/cases/?ordering=subject__full_name")
+    assert by_name.status_code == 400
+    assert list(by_name.json()) == ["ordering"]
 
 
 # --- odd but legal text is stored exactly ----------------------------------------------------

@@ -2,7 +2,9 @@
 
 from collections.abc import Mapping
 
+from django.db import models
 from django.http import Http404
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -18,13 +20,20 @@ class StrictSerializer(serializers.Serializer):
     `version` is the optimistic-concurrency token, read-only on create.
     """
 
+    # What the fields serve when the schema describes them (cases/api/schema.py): "create",
+    # "update" or "read". In a request it follows from whether there is a record.
+    PURPOSE = "described_as"
+
+    def purpose(self) -> str:
+        return self.context.get(self.PURPOSE) or ("create" if self.instance is None else "update")
+
     def _create_only(self) -> tuple[str, ...]:
         meta = getattr(self, "Meta", None)
         return getattr(meta, "create_only_fields", ())
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None:
+        if self.purpose() != "create":
             # Still shown in what is read; no longer written.
             for name in self._create_only():
                 if name in fields:
@@ -36,34 +45,78 @@ class StrictSerializer(serializers.Serializer):
         return fields
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            errors = {}
-            for name in sorted(set(data) - writable):
-                if self.instance is not None and name in self._create_only():
-                    errors[name] = [_("This field is set when the record is created.")]
-                elif name in self.fields:
-                    errors[name] = [_("This field cannot be written.")]
-                else:
-                    errors[name] = [_("Unknown field.")]
-            for name, field in self.fields.items():
-                value = data.get(name)
-                # DRF would iterate an object's keys as if they were the list.
-                if isinstance(field, serializers.ManyRelatedField) and isinstance(value, Mapping):
-                    errors[name] = [field.error_messages["not_a_list"].format(input_type="dict")]
-                # A reference with a NUL byte names nothing, and PostgreSQL would refuse the
-                # lookup with a server error.
-                elif isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
-                    values = value if isinstance(value, list) else [value]
-                    if any(isinstance(v, str) and "\x00" in v for v in values):
-                        errors[name] = [_("Null characters are not allowed.")]
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        errors = self._refused(data)
+        try:
+            # The fields refused above are left out, so the rest are checked too: the caller
+            # learns every error of the request at once.
+            value = super().to_internal_value(_without(data, errors))
+        except serializers.ValidationError as exc:
+            if not errors or not isinstance(exc.detail, Mapping):
+                raise
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def _refused(self, data: Mapping) -> dict[str, list[str]]:
+        """Fields the endpoint does not take, and references that could not name a record."""
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        errors = {}
+        for name in sorted(set(data) - writable):
+            if self.instance is not None and name in self._create_only():
+                errors[name] = [_("This field is set when the record is created.")]
+            elif name in self.fields:
+                errors[name] = [_("This field cannot be written.")]
+            else:
+                errors[name] = [_("Unknown field.")]
+        for name, field in self.fields.items():
+            value = data.get(name)
+            # DRF would iterate an object's keys as if they were the list.
+            if isinstance(field, serializers.ManyRelatedField) and isinstance(value, Mapping):
+                errors[name] = [field.error_messages["not_a_list"].format(input_type="dict")]
+            # A reference with a NUL byte names nothing, and PostgreSQL would refuse the
+            # lookup with a server error.
+            elif isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
+                values = value if isinstance(value, list) else [value]
+                if any(isinstance(v, str) and "\x00" in v for v in values):
+                    errors[name] = [_("Null characters are not allowed.")]
+        return errors
+
+
+def _without(data: Mapping, names) -> Mapping:
+    """`data` less `names`; a form body stays a multi-valued dict (its fields may repeat)."""
+    if not names:
+        return data
+    if hasattr(data, "getlist"):
+        return MultiValueDict({k: data.getlist(k) for k in data if k not in names})
+    return {k: v for k, v in data.items() if k not in names}
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as JSON writes them: DRF would also read 0, "no" or "off" as false."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
 
 
 class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):
-    pass
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        may_be_blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        # DRF forgets that a read-only text field may be empty; the schema would then say it
+        # never is (a choice field would list only its choices).
+        if kwargs.get("read_only") and may_be_blank:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
@@ -85,7 +138,16 @@ def uuid_ref(model, **kwargs) -> VisibleRelatedField:
 
 
 class OwnerAwareSerializer(StrictModelSerializer):
-    """Drops `Meta.owner_only_fields` from records the caller's organisations do not own."""
+    """Drops `Meta.owner_only_fields` from records the caller's organisations do not own.
+
+    `Meta.withheld_fields` names the fields a subclass drops for some readers on other grounds;
+    the schema marks both kinds as optional in answers.
+    """
+
+    @classmethod
+    def withholdable_fields(cls) -> tuple[str, ...]:
+        meta = cls.Meta
+        return (*getattr(meta, "owner_only_fields", ()), *getattr(meta, "withheld_fields", ()))
 
     def is_owner_member(self, instance) -> bool:
         return policy.owner_of(instance) in policy.roles(self.context["request"].user)

@@ -73,6 +73,8 @@ class OwnSubjectField(VisibleRelatedField):
 
 
 class CountrySerializer(serializers.ModelSerializer):
+    """A country, with its memberships of the EU, the EEA and the Council of Europe."""
+
     class Meta:
         model = Country
         fields = [
@@ -82,6 +84,8 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class LegalInstrumentSerializer(serializers.ModelSerializer):
+    """A treaty or other instrument between two states under which people are surrendered."""
+
     party_a = serializers.CharField(source="party_a_id")
     party_b = serializers.CharField(source="party_b_id")
 
@@ -96,6 +100,8 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
+    """An organisation on the platform."""
+
     country = serializers.CharField(source="country_id")
 
     class Meta:
@@ -104,6 +110,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(StrictModelSerializer):
+    """A person's role in one organisation. Org admins add, change and remove them."""
+
     organisation = organisation_field()
     user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
     version = version_field()
@@ -136,6 +144,8 @@ class InvitationSerializer(StrictModelSerializer):
 
 
 class MeSerializer(serializers.Serializer):
+    """The signed-in user and the organisations it acts for."""
+
     username = serializers.CharField()
     email = serializers.EmailField()
     memberships = serializers.SerializerMethodField()
@@ -152,6 +162,8 @@ class MeSerializer(serializers.Serializer):
 
 
 class SharingGroupSerializer(StrictModelSerializer):
+    """Organisations that share records with one another; its owner manages it."""
+
     organisation = organisation_field(write_only=True, required=False)
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     members = organisation_field(many=True, required=False)
@@ -169,6 +181,8 @@ class SharingGroupSerializer(StrictModelSerializer):
 
 
 class NationalitySerializer(StrictModelSerializer):
+    """A nationality of a subject, with when it was acquired or lost."""
+
     country = country_field()
 
     class Meta:
@@ -178,6 +192,9 @@ class NationalitySerializer(StrictModelSerializer):
 
 
 class SubjectSerializer(OwnerAwareSerializer):
+    """A person whose extradition is recorded. Outside the owning organisation the person
+    appears only as `reference`: names, birth date, contacts and notes are left out."""
+
     organisation = organisation_field(write_only=True, required=False)
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     nationalities = NationalitySerializer(many=True, required=False)
@@ -195,6 +212,8 @@ class SubjectSerializer(OwnerAwareSerializer):
         ]
         read_only_fields = ["id", "reference", "created_at", "updated_at"]
         create_only_fields = ["organisation"]
+        # Shown only to readers who may see the subject's identifiers.
+        withheld_fields = Subject.IDENTIFYING_FIELDS
 
     def get_identifiers_visible(self, subject) -> bool:
         return policy.can_view_identifiers(self.context["request"].user, subject)
@@ -216,20 +235,35 @@ class SubjectRefSerializer(serializers.ModelSerializer):
         fields = ["id", "reference"]
 
 
-class OffenceSerializer(StrictModelSerializer):
+class OffenceSerializer(OwnerAwareSerializer):
+    """An offence the person is sought for. Outside the owning organisation only its category
+    travels: a description may name people and places."""
+
     class Meta:
         model = Offence
         fields = ["description", "category", "max_penalty"]
+        owner_only_fields = ["description", "max_penalty"]
 
 
 class NationalityConsultationSerializer(serializers.Serializer):
+    """Whether the states of the person's EU nationalities must be informed (Petruhhin),
+    and which were."""
+
     required = serializers.BooleanField()
     states = serializers.ListField(child=serializers.CharField())
     recorded = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(child=serializers.CharField())
 
 
+# The statuses a case may be opened in (named in the schema by ENUM_NAME_OVERRIDES).
+OPENING_STATUSES = [(s.value, s.label) for s in (Case.Status.REQUEST_RECEIVED,
+                                                 Case.Status.PROVISIONAL_ARREST)]
+
+
 class CaseSerializer(OwnerAwareSerializer):
+    """An extradition case. Outside the owning organisation the free-text note, the Interpol
+    reference and the named recipients are left out."""
+
     organisation = organisation_field(write_only=True, required=False)
     owner = OrganisationSerializer(read_only=True)
     subject = OwnSubjectField()
@@ -267,13 +301,11 @@ class CaseSerializer(OwnerAwareSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is None:
-            fields["status"] = serializers.ChoiceField(
-                choices=[Case.Status.REQUEST_RECEIVED, Case.Status.PROVISIONAL_ARREST],
-                required=False,
-            )
+        if self.purpose() == "create":
+            fields["status"] = serializers.ChoiceField(choices=OPENING_STATUSES, required=False)
         else:
-            fields["status"] = serializers.CharField(read_only=True)
+            # Changed only through a transition.
+            fields["status"] = serializers.ChoiceField(choices=Case.Status.choices, read_only=True)
         return fields
 
     @extend_schema_field(NationalityConsultationSerializer)
@@ -288,15 +320,9 @@ class CaseSerializer(OwnerAwareSerializer):
             return []
         return list(TRANSITIONS[case.status])
 
-    def to_representation(self, case):
-        data = super().to_representation(case)
-        if not self.is_owner_member(case):
-            # Offence categories travel; their descriptions may name people and places.
-            data["offences"] = [{"category": o["category"]} for o in data.get("offences", [])]
-        return data
-
-
 class TransitionSerializer(StrictSerializer):
+    """A change of a case's status, with the date it took effect."""
+
     # Any string: the service answers an unknown or illegal target with the allowed ones.
     to = serializers.CharField(max_length=40)
     date = serializers.DateField(required=False)
@@ -308,6 +334,8 @@ class TransitionSerializer(StrictSerializer):
 
 
 class CaseTransitionSerializer(OwnerAwareSerializer):
+    """A past change of a case's status."""
+
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -317,6 +345,9 @@ class CaseTransitionSerializer(OwnerAwareSerializer):
 
 
 class ProceedingEventSerializer(OwnerAwareSerializer):
+    """A hearing, decision, appeal or other step of the proceedings. Outside the owning
+    organisation its description and outcome are left out."""
+
     case = uuid_ref(Case)
     consulted_state = country_field(required=False, allow_null=True)
     version = version_field()
@@ -333,6 +364,9 @@ class ProceedingEventSerializer(OwnerAwareSerializer):
 
 
 class AssuranceSerializer(OwnerAwareSerializer):
+    """A diplomatic assurance given for the person: its terms as given, and how it may be
+    monitored."""
+
     case = uuid_ref(Case)
     version = version_field()
 
@@ -349,6 +383,8 @@ class AssuranceSerializer(OwnerAwareSerializer):
 
 
 class TimelineEntrySerializer(serializers.Serializer):
+    """One dated event in a case's history."""
+
     date = serializers.DateField(allow_null=True)
     kind = serializers.CharField()
     id = serializers.CharField()
@@ -357,6 +393,8 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    """An entry of the audit log; each holds the hash of the one before."""
+
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -369,14 +407,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(StrictSerializer):
+    """A username and password to exchange for an API token."""
+
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
 
 class TokenSerializer(serializers.Serializer):
+    """An API token: send it as `Authorization: Token <token>`."""
+
     token = serializers.CharField()
 
 
 class LeaveGroupSerializer(StrictSerializer):
+    """Which of the caller's organisations leaves the sharing group."""
+
     organisation = organisation_field(required=False)

@@ -1,9 +1,13 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases import policy
 from cases.api.base import (
     OwnerAwareSerializer,
+    StrictBooleanField,
     StrictModelSerializer,
     StrictSerializer,
     VisibleRelatedField,
@@ -28,9 +32,12 @@ from ..models import (
     Notification,
     NotificationPreference,
 )
+from ..record import SMALL_CELL
 
 
 class MonitoringPlanSerializer(OwnerAwareSerializer):
+    """How often a surrendered person is checked: the cadence and the custody phase."""
+
     case = serializers.PrimaryKeyRelatedField(read_only=True)
     profile = serializers.ChoiceField(choices=Profile.choices, required=False)
     cadence = serializers.JSONField(required=False)
@@ -50,15 +57,24 @@ class MonitoringPlanSerializer(OwnerAwareSerializer):
 
 
 class PhaseChangeSerializer(StrictSerializer):
+    """A new custody phase, from a date."""
+
     phase = serializers.ChoiceField(choices=CustodyPhase.choices)
     date = serializers.DateTimeField(required=False)
 
 
+# The one status a follow-up is given by hand (named in the schema by ENUM_NAME_OVERRIDES).
+WRITABLE_STATUSES = [(FollowUp.Status.CANCELLED.value, FollowUp.Status.CANCELLED.label)]
+
+
 class FollowUpSerializer(OwnerAwareSerializer):
+    """A check due on a monitored case. Outside the owning organisation the assignee and the
+    note are left out."""
+
     case = uuid_ref(Case)
     assignee = ColleagueField(required=False, allow_null=True)
     status = serializers.ChoiceField(
-        choices=[FollowUp.Status.CANCELLED], required=False,
+        choices=WRITABLE_STATUSES, required=False,
         help_text=_("Only 'cancelled' may be written: the rest follows from the schedule."),
     )
     due_at = serializers.DateTimeField()
@@ -79,10 +95,16 @@ class FollowUpSerializer(OwnerAwareSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is None:
+        purpose = self.purpose()
+        if purpose == "create":
+            # A new follow-up is scheduled; it may be cancelled once it exists.
             fields.pop("status", None)
         else:
             fields["due_at"].required = False
+        if purpose == "read":
+            fields["status"] = serializers.ChoiceField(
+                choices=FollowUp.Status.choices, read_only=True
+            )
         return fields
 
     def get_has_report(self, follow_up) -> bool:
@@ -95,6 +117,8 @@ class FollowUpSerializer(OwnerAwareSerializer):
 
 
 class FindingInputSerializer(StrictSerializer):
+    """What a check found for one assurance."""
+
     assurance = uuid_ref(Assurance, required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=Finding.Outcome.choices)
     severity = serializers.ChoiceField(choices=Finding.Severity.choices)
@@ -107,6 +131,9 @@ class FindingInputSerializer(StrictSerializer):
 
 
 class FindingSerializer(OwnerAwareSerializer):
+    """What a check found for one assurance. Outside the owning organisation the evidence
+    summary is left out unless the owner marked it shareable."""
+
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     requesting_state = serializers.CharField(source="case.requesting_state_id", read_only=True)
     assurance_type = serializers.CharField(source="assurance.type", read_only=True, default=None)
@@ -125,6 +152,8 @@ class FindingSerializer(OwnerAwareSerializer):
             "created_at", "distribution", "sharing_group", "tlp", "summary_shareable",
             "shared_at",
         ]
+        # Outside the owner, only where the owner marked the summary shareable.
+        withheld_fields = ["evidence_summary"]
 
     def to_representation(self, finding):
         data = super().to_representation(finding)
@@ -139,7 +168,7 @@ class FindingShareInputSerializer(StrictSerializer):
     distribution = serializers.ChoiceField(choices=Distribution.choices)
     sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
     tlp = serializers.ChoiceField(choices=TLP.choices, required=False)
-    summary_shareable = serializers.BooleanField(required=False)
+    summary_shareable = StrictBooleanField(required=False)
     version = serializers.IntegerField(min_value=1)
 
 
@@ -164,6 +193,8 @@ class ReshareSerializer(StrictModelSerializer):
 
 
 class FindingCommentSerializer(StrictModelSerializer):
+    """A comment of the owner or a recipient on a finding."""
+
     organisation = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.all(), required=False
     )
@@ -188,6 +219,8 @@ REPORT_OWNER_ONLY = [
 
 
 class CheckReportSerializer(OwnerAwareSerializer):
+    """The report of a check. Outside the owning organisation its free text is left out."""
+
     findings = FindingSerializer(many=True, read_only=True)
 
     class Meta:
@@ -205,6 +238,8 @@ class CheckReportSerializer(OwnerAwareSerializer):
 
 
 class ReportInputSerializer(StrictModelSerializer):
+    """The report of a check and its findings, stored together or not at all."""
+
     findings = FindingInputSerializer(many=True, required=False)
 
     class Meta:
@@ -213,6 +248,8 @@ class ReportInputSerializer(StrictModelSerializer):
 
 
 class EvidenceSerializer(StrictModelSerializer):
+    """A file that supports a check report."""
+
     report = uuid_ref(CheckReport)
     file = serializers.FileField(
         write_only=True,
@@ -236,6 +273,8 @@ class EvidenceSerializer(StrictModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    """An alert for the signed-in user."""
+
     case_reference = serializers.CharField(source="case.reference", read_only=True,
                                            default=None)
 
@@ -248,17 +287,21 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationPreferenceSerializer(StrictModelSerializer):
+    """Whether one kind of alert also comes by e-mail."""
+
     kind = serializers.ChoiceField(choices=Notification.Kind.choices)
-    # Required although the model has a default: a PUT states each choice it sends.
-    email = serializers.BooleanField()
 
     class Meta:
         model = NotificationPreference
         fields = ["kind", "email"]
+        # Required although the model has a default: a PUT states each choice it sends.
+        extra_kwargs = {"email": {"required": True}}
         validators = []
 
 
 class ComplianceRowSerializer(serializers.Serializer):
+    """How one assurance of a case has fared."""
+
     assurance = serializers.UUIDField()
     type = serializers.CharField()
     latest_outcome = serializers.CharField()
@@ -268,6 +311,8 @@ class ComplianceRowSerializer(serializers.Serializer):
 
 
 class ComplianceSerializer(serializers.Serializer):
+    """A case's compliance: per assurance, and its worst open finding."""
+
     case = serializers.UUIDField()
     reference = serializers.CharField()
     compliance = serializers.CharField()
@@ -280,13 +325,22 @@ class ComplianceSerializer(serializers.Serializer):
 
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": SMALL_CELL},
+                               {"type": "string", "enum": [f"<{SMALL_CELL}"]}]})
+class CaseCountField(serializers.Field):
+    """A number of cases, or "<3" for a cell too small to show."""
+
+
 class RecordCellSerializer(serializers.Serializer):
+    """One cell of the compliance record: a grouping's values and what was found in it. A cell
+    of fewer than three cases shows only `cases: "<3"`."""
+
     requesting_state = serializers.CharField(required=False)
     legal_instrument = serializers.IntegerField(required=False, allow_null=True)
     assurance_type = serializers.CharField(required=False, allow_null=True)
     year = serializers.IntegerField(required=False)
     suppressed = serializers.BooleanField()
-    cases = serializers.CharField(help_text=_('A number, or "<3" for a small cell.'))
+    cases = CaseCountField(help_text=_('A number, or "<3" for a small cell.'))
     checks = serializers.IntegerField(required=False)
     findings = serializers.IntegerField(required=False)
     outcomes = serializers.DictField(child=serializers.IntegerField(), required=False)
@@ -299,6 +353,8 @@ class RecordCellSerializer(serializers.Serializer):
 
 
 class RecordQuerySerializer(StrictSerializer):
+    """Filters and groupings of the compliance record."""
+
     group_by = serializers.MultipleChoiceField(
         choices=["requesting_state", "legal_instrument", "assurance_type", "year"],
         required=False,
@@ -313,6 +369,9 @@ class RecordQuerySerializer(StrictSerializer):
 
 
 class EarlierSurrenderSerializer(serializers.Serializer):
+    """An earlier surrender to the same state whose monitoring is open, unverified, or
+    shows a breach or a refusal of access."""
+
     reference = serializers.CharField(allow_null=True)
     case = serializers.UUIDField(allow_null=True)
     surrendered_in = serializers.IntegerField(allow_null=True)
@@ -321,6 +380,9 @@ class EarlierSurrenderSerializer(serializers.Serializer):
 
 
 class RiskBriefSerializer(serializers.Serializer):
+    """For a case awaiting a decision: the requesting state's record and earlier surrenders
+    to it."""
+
     case = serializers.UUIDField()
     requesting_state = serializers.CharField()
     record = RecordCellSerializer(many=True)
@@ -328,7 +390,32 @@ class RiskBriefSerializer(serializers.Serializer):
     earlier_surrenders = EarlierSurrenderSerializer(many=True)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class MyOrganisationField(serializers.SlugRelatedField):
+    """One of the caller's organisations, by slug."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self):
+        mine = list(policy.roles(self.context["request"].user))
+        return Organisation.objects.filter(pk__in=mine)
+
+
+class InboxQuerySerializer(StrictSerializer):
+    """Which newly shared records to list."""
+
+    since = serializers.DateTimeField(
+        required=False, help_text=_("Shared at or after this moment; 30 days ago if not given.")
+    )
+    organisation = MyOrganisationField(
+        required=False, help_text=_("Only what was shared with this one of your organisations."),
+    )
+
+
 class InboxItemSerializer(serializers.Serializer):
+    """Something newly shared with one of the caller's organisations."""
+
     kind = serializers.CharField()
     id = serializers.UUIDField()
     reference = serializers.CharField()
@@ -339,6 +426,8 @@ class InboxItemSerializer(serializers.Serializer):
 
 
 class ExportRequestSerializer(StrictSerializer):
+    """What to export, in which format, filtered as the list is."""
+
     kind = serializers.ChoiceField(choices=Export.Kind.choices)
     format = serializers.ChoiceField(choices=Export.Format.choices)
     filters = serializers.DictField(
@@ -351,7 +440,7 @@ class ExportRequestSerializer(StrictSerializer):
         slug_field="slug", queryset=Organisation.objects.all(), required=False,
         help_text=_("The acting organisation, for a member of several."),
     )
-    include_identifiers = serializers.BooleanField(
+    include_identifiers = StrictBooleanField(
         required=False, default=False,
         help_text=_("Cases only: adds subjects' names and birth dates, for the acting "
                     "organisation's own cases only, to a requester whose role may see them."),
@@ -359,6 +448,8 @@ class ExportRequestSerializer(StrictSerializer):
 
 
 class ExportSerializer(serializers.ModelSerializer):
+    """An export and its file's state."""
+
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 

@@ -3,25 +3,27 @@ import datetime
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import policy
 from cases.access import get_visible_or_404
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
-from cases.models import Case, Organisation
+from cases.api.schema import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
+from cases.models import Case
 
 from .. import filters, services
 from ..exports import http
 from ..exports import services as exports
+from ..exports.formats import CONTENT_TYPES
 from ..models import (
     CheckReport,
     Evidence,
@@ -87,7 +89,11 @@ class FollowUpViewSet(ReadViewSet, CreateWithService, UpdateWithService):
     def optimise(self, queryset):
         return queryset.select_related("case", "assignee")
 
-    @extend_schema(request=s.ReportInputSerializer, responses={201: s.CheckReportSerializer})
+    @extend_schema(request=s.ReportInputSerializer, responses={
+        201: s.CheckReportSerializer,
+        409: OpenApiResponse(ConflictSerializer, gettext_lazy(
+            "The follow-up was completed or changed meanwhile; nothing was saved.")),
+    })
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):
         """Complete the follow-up: the check report and a finding per assurance, at once."""
@@ -196,14 +202,18 @@ class EvidenceViewSet(ReadViewSet, CreateWithService):
     model = Evidence
     serializer_class = s.EvidenceSerializer
     filterset_class = filters.EvidenceFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # A file comes in a multipart body; the other writes of the API are JSON.
+    parser_classes = [MultiPartParser]
     http_method_names = ["get", "post", "head", "options"]
     create_service = services.evidence_upload
 
     def optimise(self, queryset):
         return queryset.select_related("case", "uploaded_by")
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={
+        (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
+                                      gettext_lazy("The file, in its own type.")),
+    })
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         evidence = self.get_object()
@@ -280,29 +290,13 @@ class InboxView(APIView):
 
     resource = Resource.MONITORING
 
-    @extend_schema(
-        parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME),
-                    OpenApiParameter("organisation", str)],
-        responses=s.InboxItemSerializer(many=True),
-    )
+    @extend_schema(parameters=[s.InboxQuerySerializer], responses=s.InboxItemSerializer(many=True))
     def get(self, request):
-        since_raw = request.query_params.get("since")
-        try:
-            since = parse_datetime(since_raw) if since_raw else None
-        except ValueError:  # well formed but no such moment, e.g. month 13
-            since = None
-        if since_raw and since is None:
-            raise ValidationError({"since": ["Use an ISO 8601 date and time."]})
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=datetime.UTC)
-        since = since or timezone.now() - datetime.timedelta(days=30)
-        organisations = list(policy.roles(request.user))
-        slug = request.query_params.get("organisation")
-        if slug:
-            organisations = [o for o in organisations
-                             if Organisation.objects.filter(pk=o, slug=slug).exists()]
-            if not organisations:
-                raise ValidationError({"organisation": ["You are not a member of it."]})
+        query = s.InboxQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        since = query.validated_data.get("since") or timezone.now() - datetime.timedelta(days=30)
+        organisation = query.validated_data.get("organisation")
+        organisations = [organisation.pk] if organisation else list(policy.roles(request.user))
         items = inbox(request.user, since=since, organisation_ids=organisations)
         return Response(s.InboxItemSerializer(items, many=True).data)
 
@@ -317,11 +311,8 @@ class ComplianceRecordView(APIView):
         parameters=[s.RecordQuerySerializer], responses=s.RecordCellSerializer(many=True)
     )
     def get(self, request):
-        query = s.RecordQuerySerializer(data={
-            **{k: v for k, v in request.query_params.items() if k != "group_by"},
-            **({"group_by": request.query_params.getlist("group_by")}
-               if "group_by" in request.query_params else {}),
-        })
+        # Read as a form: `group_by` may repeat, and an empty value is a value not given.
+        query = s.RecordQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         return Response(compliance_record(
@@ -338,7 +329,11 @@ class RiskBriefView(APIView):
 
     resource = Resource.MONITORING
 
-    @extend_schema(responses=s.RiskBriefSerializer)
+    @extend_schema(responses={
+        200: s.RiskBriefSerializer,
+        400: OpenApiResponse(ValidationErrorSerializer,
+                             gettext_lazy("The case is not awaiting a decision (`status`).")),
+    })
     def get(self, request, pk):
         case = get_visible_or_404(request.user, Case, pk=pk)
         if case.status not in DECISION_STATUSES:
@@ -383,7 +378,12 @@ class ExportViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         export = exports.export_request(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(self.reload(export)).data, status=201)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={
+        **{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, gettext_lazy("The file."))
+           for media_type in CONTENT_TYPES.values()},
+        409: OpenApiResponse(ErrorSerializer, gettext_lazy("The file is not built yet.")),
+        410: OpenApiResponse(ErrorSerializer, gettext_lazy("The file was deleted.")),
+    })
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         export = self.get_object()

@@ -139,14 +139,14 @@ def filtered(user, kind: str, filters: dict, *, organisation_id: int | None = No
         data=_query_dict(filters), queryset=policy.restrict(source.model.objects.all(), user),
         request=SimpleNamespace(user=user),
     )
-    accepted = _parameters(filterset)
+    accepted = filterset.parameters()
     errors = {name: [_("Unknown filter.")] for name in filters if name not in accepted}
     if "q" in filters:
         # A search may hold a person's name, and an export's filters go into the audit log and
         # the file's manifest, which others read: exports filter by fields only.
         errors["q"] = [_("Exports take no search; filter by fields, e.g. subject.")]
     if not errors and not filterset.is_valid():
-        errors = filterset.errors
+        errors = filterset.parameter_errors()
     if errors:
         raise ValidationError(filter_errors(errors))
     queryset = _narrowed(filterset.qs, source, organisation_id, identifiers)
@@ -169,15 +169,6 @@ def _narrowed(queryset: QuerySet, source: Source, organisation_id: int | None,
     if identifiers:
         queryset = queryset.filter(**{source.owner: organisation_id})
     return queryset
-
-
-def _parameters(filterset) -> set[str]:
-    """The query parameters a list takes: a range filter takes two (`request_date_after`)."""
-    names = set()
-    for name, form_field in filterset.form.fields.items():
-        suffixes = getattr(form_field.widget, "suffixes", None)
-        names.update([f"{name}_{s}" if s else name for s in suffixes] if suffixes else [name])
-    return names
 
 
 def filter_errors(errors: dict) -> dict:
