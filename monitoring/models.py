@@ -562,12 +562,9 @@ class ExportRow(models.Model):
     """A record an export's file holds (a case, follow-up or finding; for the compliance record
     each finding counted). A download checks that the downloader still sees every one."""
 
-    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+",
-                               db_index=False)
+    # Indexed by export alone: a file's ids are appended together and read together.
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+")
     record_id = models.UUIDField()
-
-    class Meta:
-        indexes = [models.Index(fields=["export", "record_id"], name="export_row_record")]
 
     def __str__(self) -> str:
         return f"{self.export_id}: {self.record_id}"

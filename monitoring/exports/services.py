@@ -188,11 +188,12 @@ def _write(export: Export, out) -> int:
         cells = compliance_record(user, group_by=group_by, filters=filters)
         header, table = rows.record_table(cells, group_by, export.format)
     else:
-        queryset = rows.filtered(user, export.kind, export.filters,
+        filtered = rows.filtered(user, export.kind, export.filters,
                                  organisation_id=export.organisation_id,
                                  identifiers=export.include_identifiers)
-        # The file holds only rows kept for the download checks, whatever changes meanwhile.
-        queryset = queryset.filter(pk__in=_keep_rows(export, queryset))
+        # The policy decides once, when the ids are kept; the file holds exactly those rows,
+        # and each download checks them again.
+        queryset = rows.of_ids(export.kind, _keep_rows(export, filtered))
         cols = rows.columns(export.kind, export.include_identifiers)
         header = [c.name for c in cols]
         if export.format == Format.CSV and connection.vendor == "postgresql":
@@ -222,6 +223,10 @@ def _keep_rows(export: Export, queryset) -> QuerySet:
     statement = f"INSERT INTO {table} (export_id, record_id) SELECT %s, kept.* FROM ({sql}) kept"  # noqa: S608, E501
     with connection.cursor() as cursor:
         cursor.execute(statement, [export_id, *params])
+        if connection.vendor == "postgresql" and cursor.rowcount > settings.EXPORT_INLINE_MAX_ROWS:
+            # Fresh statistics, so that reading a large file's rows back by id plans a hash
+            # join rather than one index probe per row.
+            cursor.execute(f"ANALYZE {table}")
     return ExportRow.objects.filter(export=export).values("record_id")
 
 
