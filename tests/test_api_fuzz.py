@@ -17,6 +17,7 @@ The run is bounded and derandomised: the same requests in the same order on ever
 from __future__ import annotations
 
 import io
+import tempfile
 
 import hypothesis
 import pytest
@@ -28,6 +29,11 @@ from django.db import close_old_connections, transaction
 from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
+
+# Hypothesis keeps caches (Unicode tables, constants) in a folder: a temporary one, removed when
+# the run ends, rather than one left in the project.
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="em-hypothesis-")
+hypothesis.configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 
 # Each role of the owning organisation, and a member of an organisation outside its group.
 ACTORS = {
