@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('record_id', models.UUIDField()),
-                ('export', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='monitoring.export')),
+                ('export', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='monitoring.export')),
             ],
         ),
     ]
