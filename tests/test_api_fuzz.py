@@ -96,6 +96,13 @@ def in_process(demo_world, db):
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(autouse=True)
+def _no_lockout(settings):
+    """The fuzzer signs in with made-up names thousands of times: the lockout it would set
+    off is tested on its own (tests/test_signin.py), not here."""
+    settings.SIGNIN_FAILURES_PER_ACCOUNT = settings.SIGNIN_FAILURES_PER_ADDRESS = 10**9
+
+
 def _token_headers(username: str) -> dict:
     user = get_user_model().objects.get(username=username)
     token, _created = Token.objects.get_or_create(user=user)

@@ -15,12 +15,14 @@ IGNORE = [".venv", "bench", "staticfiles", "tests", "media", "docs"]
 
 
 def _entries(po: Path):
-    """(msgid, msgstr, flags) of each entry of a .po file (plural forms as their first)."""
+    """(msgid, msgstr, flags, msgid_plural) of each entry of a .po file (plural forms as their
+    first; msgid_plural empty for a plain entry)."""
     entry, field = {"flags": ""}, None
     for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if "msgid" in entry:
-                yield entry["msgid"], entry.get("msgstr", ""), entry["flags"]
+                yield (entry["msgid"], entry.get("msgstr", ""), entry["flags"],
+                       entry.get("plural", ""))
             entry, field = {"flags": ""}, None
         elif line.startswith("#,"):
             entry["flags"] = line
@@ -28,6 +30,8 @@ def _entries(po: Path):
             key, _, value = line.partition(" ")
             field = {"msgstr[0]": "msgstr", "msgid_plural": "plural"}.get(key, key)
             entry[field] = value.strip()[1:-1]
+        elif line.startswith("msgstr["):
+            field = None  # the other plural forms
         elif line.startswith('"') and field:
             entry[field] += line[1:-1]
 
@@ -35,7 +39,7 @@ def _entries(po: Path):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_translated(language):
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
-    entries = [(i, s, f) for i, s, f in _entries(po) if i]
+    entries = [(i, s, f) for i, s, f, _p in _entries(po) if i]
     assert len(entries) > 100
     untranslated = [i for i, s, _ in entries if not s]
     fuzzy = [i for i, _, f in entries if "fuzzy" in f]
@@ -46,9 +50,12 @@ def test_every_string_is_translated(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalogue_serves_the_translations(language):
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
-    plain = [(i, s) for i, s, f in _entries(po) if i and s and "%" not in i and "\\" not in i]
+    plain = [(i, s, p) for i, s, _f, p in _entries(po)
+             if i and s and "%" not in i and "\\" not in i]
     with translation.override(language):
-        stale = [i for i, s in plain if translation.gettext(i) != s]
+        # A plural entry is served by ngettext; its first form is the one for one.
+        stale = [i for i, s, p in plain
+                 if (translation.ngettext(i, p, 1) if p else translation.gettext(i)) != s]
     assert not stale, f"the .mo is older than the .po (run make messages): {stale[:5]}"
 
 
