@@ -218,10 +218,15 @@ class ProceedingFilter(CaseChildFilter):
         fields = []
 
 
-class MembershipFilter(StrictFilterSet):
-    organisation = filters.ModelChoiceFilter(
+def organisation_by_slug() -> filters.ModelChoiceFilter:
+    """One of the directory's organisations, named by its slug."""
+    return filters.ModelChoiceFilter(
         field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
     )
+
+
+class MembershipFilter(StrictFilterSet):
+    organisation = organisation_by_slug()
     role = ChoicesFilter(choices=Membership.Role.choices)
 
     class Meta:
@@ -230,9 +235,7 @@ class MembershipFilter(StrictFilterSet):
 
 
 class InvitationFilter(StrictFilterSet):
-    organisation = filters.ModelChoiceFilter(
-        field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
-    )
+    organisation = organisation_by_slug()
     status = ChoicesFilter(choices=Invitation.Status.choices)
 
     class Meta:
@@ -245,9 +248,7 @@ class AuditEventFilter(StrictFilterSet):
     object_type = filters.CharFilter(max_length=50)
     object_id = filters.CharFilter(max_length=64)
     actor = filters.CharFilter(field_name="actor_username", max_length=150)
-    organisation = filters.ModelChoiceFilter(
-        field_name="organisation", to_field_name="slug", queryset=Organisation.objects.all()
-    )
+    organisation = organisation_by_slug()
     at = filters.IsoDateTimeFromToRangeFilter()
 
     class Meta:
