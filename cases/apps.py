@@ -9,8 +9,9 @@ class CasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.db.backends.signals import connection_created
 
-        from . import audit, services, signin
+        from . import audit, policy, services, signin
 
+        policy.register_installed_apps()
         connection_created.connect(audit.register_sqlite_wipe_escape,
                                    dispatch_uid="cases.audit_wipe_escape")
 

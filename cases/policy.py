@@ -6,17 +6,25 @@ user may not see is simply absent: a 404, missing from lists, counts, filters an
 
 Visibility is built from subqueries over memberships, never from lists of ids held in Python,
 and platform staff get nothing from being staff: only memberships open records.
+
+Each app lists the rules of its records in its own `policy.py` (`RULES`: a named function per
+kind of record, beside the records it restricts); `register_installed_apps()` joins them here
+when the apps are ready, and `restrict()` enforces them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -36,7 +44,7 @@ from .models import (
     Subject,
     SubjectNationality,
 )
-from .models.sharing import TLP, Distribution
+from .models.sharing import TLP, Distribution, labels_allowing
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -147,41 +155,43 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
 # A role may only grant roles of at most its own rank.
 ROLE_RANK = {Role.AUDITOR: 1, Role.LIAISON: 2, Role.CASEWORKER: 2, Role.ORG_ADMIN: 3}
 
-_RESOURCE_OF_MODEL: dict[type, Resource] = {
-    Case: Resource.CASE,
-    Subject: Resource.SUBJECT,
-    SubjectNationality: Resource.SUBJECT,
-    Offence: Resource.CASE,
-    CaseTransition: Resource.CASE,
-    Assurance: Resource.ASSURANCE,
-    ProceedingEvent: Resource.PROCEEDING,
-    SharingGroup: Resource.SHARING_GROUP,
-    Membership: Resource.MEMBERSHIP,
-    Invitation: Resource.MEMBERSHIP,
-    AuditEvent: Resource.AUDIT_EVENT,
-    Organisation: Resource.ORGANISATION,
-    Country: Resource.REFERENCE,
-    LegalInstrument: Resource.REFERENCE,
-}
+@dataclass(frozen=True)
+class Rule:
+    """A kind of record under the policy: the resource whose rights govern it, the function
+    that narrows a queryset of it to what a user may see, and, where owners may let records
+    count beyond that, the one that narrows it to what counts in the user's aggregates."""
+
+    model: type
+    resource: Resource
+    visible: Callable[[QuerySet, Any], QuerySet]
+    counted: Callable[[QuerySet, Any], QuerySet] | None = None
 
 
-def resource_of(model: type) -> Resource:
+_RULES: dict[type, Rule] = {}
+
+
+def register(*rules: Rule) -> None:
+    for rule in rules:
+        _RULES[rule.model] = rule
+
+
+def register_installed_apps() -> None:
+    """Register the `RULES` of every installed app's `policy` module, this one's included:
+    each app keeps its rules beside its records, and they join the policy here."""
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "policy"):
+            register(*getattr(import_module(f"{config.name}.policy"), "RULES", ()))
+
+
+def _rule(model: type) -> Rule:
     try:
-        return _RESOURCE_OF_MODEL[model]
+        return _RULES[model]
     except KeyError:
         raise LookupError(f"{model.__name__} has no access policy") from None
 
 
-# Apps built on cases (monitoring) put their models under a resource's rules here, with the
-# function that narrows a queryset of that model.
-_RESTRICTIONS: dict[type, Callable[[QuerySet, object], QuerySet]] = {}
-
-
-def register_restriction(
-    model: type, resource: Resource, restriction: Callable[[QuerySet, object], QuerySet]
-) -> None:
-    _RESOURCE_OF_MODEL[model] = resource
-    _RESTRICTIONS[model] = restriction
+def resource_of(model: type) -> Resource:
+    return _rule(model).resource
 
 
 # --- who the user is -------------------------------------------------------------------------
@@ -226,31 +236,6 @@ def _my_organisations(user) -> QuerySet:
 # --- what the user may see -------------------------------------------------------------------
 
 
-def _case_condition(user, prefix: str = "") -> Q:
-    """The condition on Case rows (reached through `prefix`) the user may see."""
-    p = prefix
-    mine = _my_organisations(user)
-    groups = SharingGroupMembership.objects.filter(organisation_id__in=mine).values("group_id")
-    named = Case.named_recipients.through.objects.filter(
-        case_id=OuterRef(f"{p}pk" if p else "pk"),
-        user_id=user.pk if user is not None and user.is_authenticated else None,
-    )
-    own = Q(**{f"{p}owner_id__in": mine}) & (~Q(**{f"{p}tlp": TLP.RED}) | Exists(named))
-    # The label's ceiling holds here too, whatever the distribution says.
-    group = Q(
-        **{
-            f"{p}distribution": Distribution.SHARING_GROUP,
-            f"{p}sharing_group_id__in": groups,
-            f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN, TLP.AMBER),
-        }
-    )
-    # Network-wide means every organisation: a user without a membership is in none of them.
-    network = Q(
-        **{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)}
-    ) & Exists(mine)
-    return own | group | network
-
-
 def groups_of(user) -> QuerySet:
     """The sharing groups the user's organisations belong to (a subquery)."""
     return SharingGroupMembership.objects.filter(
@@ -259,15 +244,34 @@ def groups_of(user) -> QuerySet:
 
 
 def shared_with(user, prefix: str = "") -> Q:
-    """Rows whose own distribution and label reach the user from outside their owner."""
+    """Rows whose own distribution and label reach the user from outside their owner: the
+    label's ceiling holds whatever the distribution says."""
     p = prefix
     return Q(
         **{
             f"{p}distribution": Distribution.SHARING_GROUP,
             f"{p}sharing_group_id__in": groups_of(user),
-            f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN, TLP.AMBER),
+            f"{p}tlp__in": labels_allowing(Distribution.SHARING_GROUP),
         }
-    ) | Q(**{f"{p}distribution": Distribution.NETWORK, f"{p}tlp__in": (TLP.CLEAR, TLP.GREEN)})
+    ) | Q(
+        **{
+            f"{p}distribution": Distribution.NETWORK,
+            f"{p}tlp__in": labels_allowing(Distribution.NETWORK),
+        }
+    )
+
+
+def _case_condition(user, prefix: str = "") -> Q:
+    """The condition on Case rows (reached through `prefix`) the user may see."""
+    p = prefix
+    mine = _my_organisations(user)
+    named = Case.named_recipients.through.objects.filter(
+        case_id=OuterRef(f"{p}pk" if p else "pk"),
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+    )
+    own = Q(**{f"{p}owner_id__in": mine}) & (~Q(**{f"{p}tlp": TLP.RED}) | Exists(named))
+    # Network-wide means every organisation: a user without a membership is in none of them.
+    return own | (shared_with(user, prefix) & Exists(mine))
 
 
 def my_organisations(user) -> QuerySet:
@@ -280,71 +284,96 @@ def visible_case_ids(user) -> QuerySet:
 
 def restrict(qs: QuerySet, user) -> QuerySet:
     """`qs` narrowed to the rows `user` may see."""
-    model = qs.model
-    resource = resource_of(model)
+    rule = _rule(qs.model)
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
-    if model in _RESTRICTIONS:
-        return _RESTRICTIONS[model](qs, user)
-    if model is Case:
-        return qs.filter(_case_condition(user))
-    if model in (Assurance, ProceedingEvent, CaseTransition, Offence):
-        return qs.filter(case_id__in=visible_case_ids(user))
-    if model is Subject:
-        # A subject is seen through a case the user may see: by the owner's members (with
-        # its identifiers, for the roles that read them) and as a pseudonym by recipients.
-        # A subject whose only cases are RED is seen by their named people alone; one with no
-        # case yet by the owner's members.
-        return qs.filter(
-            Q(pk__in=Case.objects.filter(_case_condition(user)).values("subject_id"))
-            | (
-                Q(owner_id__in=_my_organisations(user))
-                & ~Exists(Case.objects.filter(subject_id=OuterRef("pk")))
-            )
-        )
-    if model is SubjectNationality:
-        return qs.filter(subject__in=restrict(Subject.objects.all(), user).values("pk"))
-    if model is SharingGroup:
-        # Member lists are visible to members only; the owner is always a member.
-        return qs.filter(
-            pk__in=SharingGroupMembership.objects.filter(
-                organisation_id__in=_my_organisations(user)
-            ).values("group_id")
-        )
-    if model is Membership:
-        return qs.filter(organisation_id__in=_my_organisations(user))
-    if model is Invitation:
-        # The invited account, and the admins of the organisation that invites.
-        return qs.filter(
-            Q(user_id=user.pk)
-            | Q(organisation_id__in=organisations_with(user, Resource.MEMBERSHIP,
-                                                       A.MANAGE_MEMBERS))
-        )
-    if model is AuditEvent:
-        return qs.filter(
-            # From the cached roles: at most a handful of ids.
-            organisation_id__in=organisations_with(user, Resource.AUDIT_EVENT, A.VIEW_AUDIT)
-        )
-    if resource in (Resource.REFERENCE, Resource.ORGANISATION):
-        return qs
-    raise LookupError(f"{model.__name__} has no visibility rule")
-
-
-# What counts in aggregates beyond what a user may see (records marked aggregate_only).
-_AGGREGATE_SCOPES: dict[type, Callable[[QuerySet, object], QuerySet]] = {}
-
-
-def register_aggregate_scope(model: type, scope: Callable[[QuerySet, object], QuerySet]) -> None:
-    _AGGREGATE_SCOPES[model] = scope
+    return rule.visible(qs, user)
 
 
 def for_aggregates(qs: QuerySet, user) -> QuerySet:
     """`qs` narrowed to the rows that count in `user`'s aggregates: what it may see, plus what
     owners shared as aggregates only. Never used to show a row, only to count."""
+    rule = _rule(qs.model)
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
-    scope = _AGGREGATE_SCOPES.get(qs.model)
-    return scope(qs, user) if scope else restrict(qs, user)
+    return (rule.counted or rule.visible)(qs, user)
+
+
+# --- the rules of the case register, one per kind of record -----------------------------------
+
+
+def cases(queryset: QuerySet, user) -> QuerySet:
+    return queryset.filter(_case_condition(user))
+
+
+def by_case(queryset: QuerySet, user) -> QuerySet:
+    """Records of a case: seen with the case."""
+    return queryset.filter(case_id__in=visible_case_ids(user))
+
+
+def subjects(queryset: QuerySet, user) -> QuerySet:
+    """A subject is seen through a case the user may see: by the owner's members (with its
+    identifiers, for the roles that read them) and as a pseudonym by recipients. A subject
+    whose only cases are RED is seen by their named people alone; one with no case yet by the
+    owner's members."""
+    return queryset.filter(
+        Q(pk__in=Case.objects.filter(_case_condition(user)).values("subject_id"))
+        | (
+            Q(owner_id__in=_my_organisations(user))
+            & ~Exists(Case.objects.filter(subject_id=OuterRef("pk")))
+        )
+    )
+
+
+def nationalities(queryset: QuerySet, user) -> QuerySet:
+    return queryset.filter(subject__in=subjects(Subject.objects.all(), user).values("pk"))
+
+
+def sharing_groups(queryset: QuerySet, user) -> QuerySet:
+    """Member lists are visible to members only; the owner is always a member."""
+    return queryset.filter(pk__in=groups_of(user))
+
+
+def memberships(queryset: QuerySet, user) -> QuerySet:
+    return queryset.filter(organisation_id__in=_my_organisations(user))
+
+
+def invitations(queryset: QuerySet, user) -> QuerySet:
+    """The invited account, and the admins of the organisation that invites."""
+    return queryset.filter(
+        Q(user_id=user.pk)
+        | Q(organisation_id__in=organisations_with(user, Resource.MEMBERSHIP, A.MANAGE_MEMBERS))
+    )
+
+
+def audit_events(queryset: QuerySet, user) -> QuerySet:
+    # From the cached roles: at most a handful of ids.
+    return queryset.filter(
+        organisation_id__in=organisations_with(user, Resource.AUDIT_EVENT, A.VIEW_AUDIT)
+    )
+
+
+def everyone(queryset: QuerySet, user) -> QuerySet:
+    """Directory and reference data: read by every signed-in user."""
+    return queryset
+
+
+RULES = (
+    Rule(Case, Resource.CASE, cases),
+    Rule(Offence, Resource.CASE, by_case),
+    Rule(CaseTransition, Resource.CASE, by_case),
+    Rule(Subject, Resource.SUBJECT, subjects),
+    Rule(SubjectNationality, Resource.SUBJECT, nationalities),
+    Rule(Assurance, Resource.ASSURANCE, by_case),
+    Rule(ProceedingEvent, Resource.PROCEEDING, by_case),
+    Rule(SharingGroup, Resource.SHARING_GROUP, sharing_groups),
+    Rule(Membership, Resource.MEMBERSHIP, memberships),
+    Rule(Invitation, Resource.MEMBERSHIP, invitations),
+    Rule(AuditEvent, Resource.AUDIT_EVENT, audit_events),
+    Rule(Organisation, Resource.ORGANISATION, everyone),
+    Rule(Country, Resource.REFERENCE, everyone),
+    Rule(LegalInstrument, Resource.REFERENCE, everyone),
+)
 
 
 def visible(user, model: type) -> QuerySet:
@@ -419,8 +448,3 @@ def may_grant(user, organisation_id: int, role: str) -> bool:
         and ROLE_RANK[role] <= ROLE_RANK[own]
     )
 
-
-def tlp_allows(tlp: str, distribution: str) -> bool:
-    from .models.sharing import TLP_CEILING
-
-    return distribution in TLP_CEILING[tlp]

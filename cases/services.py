@@ -36,7 +36,7 @@ from .models import (
     SubjectNationality,
 )
 from .models.cases import TRANSITIONS, CaseStatus
-from .models.sharing import TLP, TLP_CEILING, Distribution, opens_further
+from .models.sharing import SHARED, TLP, TLP_CEILING, Distribution, opens_further
 from .policy import Action, Resource
 from .selectors import nationality_consultation
 from .signals import case_transitioned, proceeding_recorded
@@ -541,7 +541,7 @@ def case_create(
     named = list(named_recipients)
     _validate_named_recipients(owner.pk, named)
     with transaction.atomic():
-        shared = values["distribution"] in (Distribution.SHARING_GROUP, Distribution.NETWORK)
+        shared = values["distribution"] in SHARED
         case = Case.objects.create(
             owner=owner,
             reference=_next_case_reference(owner),

@@ -25,7 +25,14 @@ from cases import audit, policy
 from cases import services as case_services
 from cases.exceptions import Conflict
 from cases.models import Assurance, Case, Membership, ProceedingEvent
-from cases.models.sharing import DISTRIBUTION_WIDTH, TLP, Distribution, opens_further
+from cases.models.sharing import (
+    DISTRIBUTION_WIDTH,
+    PASSED_ON_UNDER,
+    SHARED,
+    TLP,
+    Distribution,
+    opens_further,
+)
 from cases.policy import Action, Resource
 
 from . import cadence as cadences
@@ -40,7 +47,6 @@ from .models import (
 )
 
 AuditAction = audit.Action
-_OPEN = (Distribution.SHARING_GROUP, Distribution.NETWORK)
 Status = FollowUp.Status
 Kind = FollowUp.Kind
 DAY = datetime.timedelta(days=1)
@@ -406,7 +412,7 @@ def report_submit(
             [
                 Finding(case=case, report=report, follow_up=follow_up, observed_at=checked_at,
                         created_by=actor, shared_at=timezone.now()
-                        if case.distribution in _OPEN else None, **{**inherited, **item})
+                        if case.distribution in SHARED else None, **{**inherited, **item})
                 for item in findings
             ]
         )
@@ -527,8 +533,7 @@ def finding_share(
 
 # How far a label lets a recipient pass a record on (TLP 2.0): AMBER and stricter stay with
 # the recipient's own organisation.
-RESHARE_ALLOWED = {TLP.CLEAR: (Distribution.SHARING_GROUP, Distribution.NETWORK),
-                   TLP.GREEN: (Distribution.SHARING_GROUP, Distribution.NETWORK)}
+RESHARE_ALLOWED = dict.fromkeys(PASSED_ON_UNDER, SHARED)
 
 
 def finding_reshare(
@@ -620,7 +625,7 @@ def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
             "distribution": follow_up.case.distribution,
             "sharing_group_id": follow_up.case.sharing_group_id,
             "tlp": follow_up.case.tlp,
-            "shared_at": now if follow_up.case.distribution in _OPEN else None,
+            "shared_at": now if follow_up.case.distribution in SHARED else None,
         },
     )
     if created:

@@ -28,6 +28,19 @@ TLP_CEILING: dict[str, tuple[str, ...]] = {
     TLP.RED: (Distribution.ORGANISATION,),
 }
 
+
+def labels_allowing(distribution: str) -> tuple[str, ...]:
+    """The labels under which a record may have `distribution`: the ceiling read backwards."""
+    return tuple(label for label, allowed in TLP_CEILING.items() if distribution in allowed)
+
+
+# The distributions that reach organisations other than the owner.
+SHARED = (Distribution.SHARING_GROUP, Distribution.NETWORK)
+
+# The labels under which a recipient may pass a record on: those that let it travel
+# network-wide (TLP 2.0's CLEAR and GREEN). AMBER and stricter stay with the recipient.
+PASSED_ON_UNDER = labels_allowing(Distribution.NETWORK)
+
 # How far each label lets recipients pass a record on, most restrictive first.
 TLP_OPENNESS = {TLP.RED: 0, TLP.AMBER_STRICT: 1, TLP.AMBER: 2, TLP.GREEN: 3, TLP.CLEAR: 4}
 

@@ -1,0 +1,114 @@
+"""Who sees which monitoring records: the rules of this app's records, one per kind.
+
+They build on the case policy (a monitoring record is never seen without its case) and join it
+through `RULES`, which `cases.policy.register_installed_apps()` registers.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cases import policy
+from cases.models import SharingGroupMembership
+from cases.models.sharing import PASSED_ON_UNDER, SHARED, Distribution
+from cases.policy import Resource, Rule, by_case
+
+from .models import (
+    CheckReport,
+    Evidence,
+    Export,
+    Finding,
+    FindingComment,
+    FindingShare,
+    FollowUp,
+    MonitoringPlan,
+    Notification,
+)
+
+
+def _passed_on(user) -> Q:
+    """Findings a recipient passed on to the user, while that recipient still receives them
+    from the owner and the owner still shares them under a label that lets them go further:
+    withdrawing a finding withdraws the re-shares too."""
+    reshared = FindingShare.objects.filter(
+        finding=OuterRef("pk"), withdrawn_at__isnull=True
+    ).filter(
+        Q(distribution=Distribution.NETWORK) | Q(sharing_group_id__in=policy.groups_of(user))
+    ).filter(
+        Q(finding__distribution=Distribution.NETWORK)
+        | Exists(SharingGroupMembership.objects.filter(
+            group_id=OuterRef(OuterRef("sharing_group_id")),
+            organisation_id=OuterRef("organisation_id"),
+        ))
+    )
+    return Exists(reshared) & Q(distribution__in=SHARED, tlp__in=PASSED_ON_UNDER)
+
+
+def findings(queryset: QuerySet, user) -> QuerySet:
+    """The owner's findings, and those whose own distribution or a recipient's re-share
+    reaches the user, always within the case's reach."""
+    return by_case(queryset, user).filter(
+        Q(case__owner_id__in=policy.my_organisations(user))
+        | policy.shared_with(user)
+        | _passed_on(user)
+    )
+
+
+def counted_findings(queryset: QuerySet, user) -> QuerySet:
+    """What counts in the user's aggregates: the findings it sees, and those their owners
+    share as aggregates only."""
+    return queryset.filter(
+        Q(pk__in=findings(Finding.objects.all(), user).values("pk"))
+        # Aggregates are for the organisations on the platform: none without one.
+        | (Q(distribution=Distribution.AGGREGATE_ONLY) & Exists(policy.my_organisations(user)))
+    )
+
+
+def reports(queryset: QuerySet, user) -> QuerySet:
+    """A report reaches those who see one of its findings (or the owner)."""
+    return by_case(queryset, user).filter(
+        Q(case__owner_id__in=policy.my_organisations(user))
+        | Q(pk__in=findings(Finding.objects.all(), user).values("report_id"))
+    )
+
+
+def finding_children(queryset: QuerySet, user) -> QuerySet:
+    """Re-shares and comments: seen with their finding."""
+    return queryset.filter(finding_id__in=findings(Finding.objects.all(), user).values("pk"))
+
+
+def evidence(queryset: QuerySet, user) -> QuerySet:
+    """Evidence files are sources: they stay with the owning organisation."""
+    return by_case(queryset, user).filter(case__owner_id__in=list(policy.roles(user)))
+
+
+def notifications(queryset: QuerySet, user) -> QuerySet:
+    """An alert only while its case is visible; an export's notice is the requester's."""
+    return queryset.filter(recipient_id=user.pk).filter(
+        Q(case_id__in=policy.visible_case_ids(user)) | Q(case__isnull=True)
+    )
+
+
+def exports(queryset: QuerySet, user) -> QuerySet:
+    """The requester's own files while it may still export for their organisation, and those
+    of its organisation for its auditors, except files holding identifiers, which auditors
+    never see."""
+    exporting = policy.organisations_with(user, Resource.EXPORT, policy.Action.VIEW)
+    auditing = policy.organisations_with(user, Resource.EXPORT, policy.Action.VIEW_AUDIT)
+    return queryset.filter(
+        Q(requester_id=user.pk, organisation_id__in=exporting)
+        | Q(organisation_id__in=auditing, include_identifiers=False)
+    )
+
+
+RULES = (
+    Rule(MonitoringPlan, Resource.MONITORING, by_case),
+    Rule(FollowUp, Resource.MONITORING, by_case),
+    Rule(CheckReport, Resource.MONITORING, reports),
+    Rule(Finding, Resource.MONITORING, findings, counted=counted_findings),
+    Rule(FindingShare, Resource.MONITORING, finding_children),
+    Rule(FindingComment, Resource.MONITORING, finding_children),
+    Rule(Evidence, Resource.MONITORING, evidence),
+    Rule(Notification, Resource.NOTIFICATION, notifications),
+    Rule(Export, Resource.EXPORT, exports),
+)
