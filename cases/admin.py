@@ -9,10 +9,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, policy, services
+from . import access, audit, policy, services
 from .forms_account import AdminSignInForm
 from .models import (
     Assurance,
@@ -297,14 +296,14 @@ class RestrictedReadOnlyAdmin(admin.ModelAdmin):
         return policy.restrict(super().get_queryset(request), request.user)
 
     def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
+        # A 404, audited where the record exists, as in the API and the pages.
+        unrestricted = super().get_queryset(request)
+        return access.get_visible_or_404(request.user, unrestricted,
+                                         **{from_field or "pk": object_id})
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is None or policy.owner_of(obj) not in policy.roles(request.user):
+        if obj is None or not policy.is_owner(request.user, obj):
             fields = [name for name in fields if name not in self.owner_only_fields]
         return fields
 

@@ -402,6 +402,11 @@ def owner_of(obj) -> int | None:
     raise LookupError(f"{type(obj).__name__} has no owner rule")
 
 
+def is_owner(user, obj) -> bool:
+    """Whether `user` is a member of the organisation whose record `obj` is."""
+    return owner_of(obj) in roles(user)
+
+
 def can(user, action: Action, obj) -> bool:
     resource = resource_of(type(obj))
     if action == A.VIEW:

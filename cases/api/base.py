@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 
 from django.db import models
-from django.http import Http404
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
@@ -150,7 +149,7 @@ class OwnerAwareSerializer(StrictModelSerializer):
         return (*getattr(meta, "owner_only_fields", ()), *getattr(meta, "withheld_fields", ()))
 
     def is_owner_member(self, instance) -> bool:
-        return policy.owner_of(instance) in policy.roles(self.context["request"].user)
+        return policy.is_owner(self.context["request"].user, instance)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -181,18 +180,20 @@ class PolicyViewSet(viewsets.GenericViewSet):
         return queryset
 
     def get_object(self):
+        """The record the URL names, if the caller may see it; else a 404, audited where the
+        record exists."""
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
-        # An id with a NUL byte names nothing; PostgreSQL would refuse the lookup outright.
-        if "\x00" in str(value):
-            raise Http404
-        try:
-            return super().get_object()
-        except Http404:
-            access.note_denied(self.request.user, self.model, {self.lookup_field: value})
-            raise
+        obj = self.visible_or_404(**{self.lookup_field: value})
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def reload(self, obj):
-        return self.get_queryset().get(pk=obj.pk)
+        return self.visible_or_404(pk=obj.pk)
+
+    def visible_or_404(self, **lookup):
+        return access.get_visible_or_404(
+            self.request.user, self.optimise(self.model._default_manager.all()), **lookup
+        )
 
     def write_kwargs(self) -> dict:
         """Extra arguments for the services, e.g. the parent record from the URL."""

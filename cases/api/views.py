@@ -280,7 +280,7 @@ class CaseViewSet(CrudViewSet):
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         case = self.get_object()
-        entries = case_timeline(case, owner_view=case.owner_id in policy.roles(request.user))
+        entries = case_timeline(case, owner_view=policy.is_owner(request.user, case))
         return Response(s.TimelineEntrySerializer(entries, many=True).data)
 
 

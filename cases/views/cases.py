@@ -60,10 +60,6 @@ def require_right(request, owner_id: int | None, resource, action) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def is_owner_member(request, record) -> bool:
-    return policy.owner_of(record) in policy.roles(request.user)
-
-
 def case_or_404(request, pk, *, full: bool = False) -> Case:
     queryset = Case.objects.select_related(
         "owner", "subject", "requesting_state", "requested_state", "legal_instrument",
@@ -244,7 +240,7 @@ class CaseDetail(MemberPage, TemplateView):
         context = super().get_context_data(**kwargs)
         request, user = self.request, self.request.user
         case = case_or_404(request, self.kwargs["pk"], full=True)
-        owner_view = is_owner_member(request, case)
+        owner_view = policy.is_owner(user, case)
         owner = case.owner_id
         may = {
             "edit": policy.has_right(user, owner, R.CASE, A.CHANGE),
@@ -298,6 +294,14 @@ class RecordFormPage(ServiceFormPage):
         context = super().get_context_data(**kwargs)
         context.setdefault("cancel_url", self.cancel_url())
         return context
+
+    def stale_fields(self, form, record) -> list[dict]:
+        """For a stale edit of `record`: what it holds now where that differs from what was
+        sent, the form moved to the version now stored."""
+        current = visible_or_404(self.request, type(record), pk=record.pk)
+        carry_version(form, current.version)
+        stored = {name: getattr(current, name) for name in form.service_fields()}
+        return labelled(form, changed_fields(form, stored))
 
 
 class CaseCreate(RecordFormPage):
@@ -371,10 +375,7 @@ class CaseEdit(RecordFormPage):
         return self.cancel_url()
 
     def conflict(self, form):
-        current = visible(self.request, Case).get(pk=self.case.pk)
-        carry_version(form, current.version)
-        stored = {name: getattr(current, name) for name in form.service_fields()}
-        return labelled(form, changed_fields(form, stored))
+        return self.stale_fields(form, self.case)
 
 
 class CaseTransitionPage(RecordFormPage):
@@ -485,10 +486,7 @@ class SubjectEdit(RecordFormPage):
         return self.cancel_url()
 
     def conflict(self, form):
-        current = visible(self.request, Subject).get(pk=self.subject.pk)
-        carry_version(form, current.version)
-        stored = {name: getattr(current, name) for name in form.service_fields()}
-        return labelled(form, changed_fields(form, stored))
+        return self.stale_fields(form, self.subject)
 
 
 class SubjectOptions(MemberPage, TemplateView):
@@ -604,10 +602,7 @@ class ChildEdit(RecordFormPage):
         return self.cancel_url()
 
     def conflict(self, form):
-        current = visible(self.request, self.model).get(pk=self.record.pk)
-        carry_version(form, current.version)
-        stored = {name: getattr(current, name) for name in form.service_fields()}
-        return labelled(form, changed_fields(form, stored))
+        return self.stale_fields(form, self.record)
 
 
 class ChildDelete(MemberPage, TemplateView):

@@ -153,7 +153,7 @@ class MemberEdit(AdminPage, ServiceFormPage):
         return reverse("cases:member_list")
 
     def conflict(self, form) -> list[dict]:
-        stored = Membership.objects.get(pk=self.current.pk)
+        stored = visible_or_404(self.request, Membership, pk=self.current.pk)
         carry_version(form, stored.version)
         return changed_fields(form, {"role": stored.role})
 
@@ -269,7 +269,7 @@ class GroupEdit(GroupPage, ServiceFormPage):
         return reverse("cases:group_list")
 
     def conflict(self, form) -> list[dict]:
-        stored = SharingGroup.objects.get(pk=self.current.pk)
+        stored = visible_or_404(self.request, SharingGroup, pk=self.current.pk)
         carry_version(form, stored.version)
         changes = changed_fields(form, {"name": stored.name, "description": stored.description})
         now = sorted(o.name for o in stored.members.exclude(pk=stored.owner_id))

@@ -105,8 +105,8 @@ class FollowUpViewSet(ReadViewSet, CreateWithService, UpdateWithService):
         report = services.report_submit(
             actor=request.user, follow_up=follow_up, **serializer.validated_data
         )
-        report = CheckReport.objects.visible_to(request.user).prefetch_related("findings").get(
-            pk=report.pk
+        report = get_visible_or_404(
+            request.user, CheckReport.objects.prefetch_related("findings"), pk=report.pk
         )
         return Response(
             s.CheckReportSerializer(report, context=self.get_serializer_context()).data,

@@ -58,10 +58,6 @@ def same(sent, stored) -> bool:
     return sent == stored
 
 
-def is_owner(user, case) -> bool:
-    return case.owner_id in policy.roles(user)
-
-
 class FollowUpPage(MemberPage):
     """A page about one follow-up the user may see (else 404); `need` is the right on the
     owner's monitoring the page needs (else 403)."""
@@ -135,7 +131,7 @@ class FollowUpDetail(FollowUpPage, TemplateView):
         context.update(
             follow_up=follow_up,
             case=case,
-            is_owner=is_owner(request.user, case),
+            is_owner=policy.is_owner(request.user, case),
             may_edit=follow_up.status in FollowUp.OPEN
             and may_monitor(request.user, case, Action.CHANGE),
             may_report=follow_up.status in REPORTABLE

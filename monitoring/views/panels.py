@@ -19,7 +19,7 @@ from cases.views.base import CasePanel, register_case_panel, register_timeline_s
 from ..models import UNVERIFIED, CheckReport, Finding, FollowUp
 from ..record import compliance_record
 from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders
-from .checks import REPORTABLE, is_owner, may_monitor
+from .checks import REPORTABLE, may_monitor
 
 Action = policy.Action
 SHOWN = 25
@@ -72,7 +72,7 @@ def follow_ups_context(request, case) -> dict:
     )
     return {"monitoring_follow_ups": {
         "rows": rows,
-        "is_owner": is_owner(request.user, case),
+        "is_owner": policy.is_owner(request.user, case),
         "may_report": may_monitor(request.user, case, Action.CREATE),
         "reportable": REPORTABLE,
     }}

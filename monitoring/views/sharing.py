@@ -49,7 +49,7 @@ from ..forms import (
 )
 from ..models import Finding, FindingComment, FindingShare, Notification, NotificationPreference
 from ..selectors import inbox
-from .checks import is_owner, may_monitor
+from .checks import may_monitor
 
 Action = policy.Action
 Resource = policy.Resource
@@ -114,7 +114,7 @@ class FindingDetail(FindingPage, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request, finding = self.request, self.finding
-        owner = is_owner(request.user, finding.case)
+        owner = policy.is_owner(request.user, finding.case)
         commenting = acting_right(request, Action.COMMENT)
         reshares = list(
             visible(request, FindingShare).filter(finding=finding, withdrawn_at__isnull=True)
