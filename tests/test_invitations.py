@@ -5,6 +5,7 @@ invitation (or when platform staff add it), and staff accounts never become memb
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +47,7 @@ def test_staff_accounts_never_become_members(world):
                                           "user": world.staff.username, "role": "auditor"})
             assert response.status_code == 400 and "staff" in response.json()["user"][0]
     # Not even platform staff may attach a staff account, from the admin or the command line.
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.membership_create(actor=services.Operator(), organisation=world.ngo_fr,
                                    user=world.staff, role="auditor")
     assert not Membership.objects.filter(user=world.staff).exists()

@@ -356,7 +356,7 @@ def test_a_report_that_fails_inside_its_transaction_stores_nothing(rec, monkeypa
     def fail(rows):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_close_superseded", fail)
+    monkeypatch.setattr(services.reports, "_close_superseded", fail)
     before = snapshot()
     with pytest.raises(RuntimeError):
         submit(rec.world, rec.visit, checked_at=NOW - HOUR, findings=[

@@ -1,0 +1,62 @@
+"""Every write to case data: validated, checked against the policy and audited, in one place.
+
+API views, web views, management commands and tasks all call these functions. Each takes the
+acting user explicitly, raises `ValidationError` (400), `PermissionDenied` (403), `Http404` or
+`Conflict` (409), and changes nothing when it raises. A module per kind of record; callers use
+them as `services.<name>`.
+"""
+
+from .assurances import assurance_create, assurance_delete, assurance_update
+from .cases import case_create, case_transition, case_update, validate_sharing
+from .common import Operator, require_version, versioned_update
+from .logins import record_login
+from .organisations import (
+    belongs_elsewhere,
+    check_may_join,
+    check_may_manage_members,
+    check_role,
+    membership_create,
+    membership_delete,
+    membership_update,
+    organisation_create,
+)
+from .proceedings import proceeding_create, proceeding_delete, proceeding_update
+from .sharing_groups import (
+    sharing_group_create,
+    sharing_group_delete,
+    sharing_group_leave,
+    sharing_group_update,
+)
+from .subjects import record_personal_data_views, subject_create, subject_update
+
+__all__ = [
+    "Operator",
+    "assurance_create",
+    "assurance_delete",
+    "assurance_update",
+    "belongs_elsewhere",
+    "case_create",
+    "case_transition",
+    "case_update",
+    "check_may_join",
+    "check_may_manage_members",
+    "check_role",
+    "membership_create",
+    "membership_delete",
+    "membership_update",
+    "organisation_create",
+    "proceeding_create",
+    "proceeding_delete",
+    "proceeding_update",
+    "record_login",
+    "record_personal_data_views",
+    "require_version",
+    "sharing_group_create",
+    "sharing_group_delete",
+    "sharing_group_leave",
+    "sharing_group_update",
+    "subject_create",
+    "subject_update",
+    "validate_sharing",
+    "versioned_update",
+]

@@ -1,0 +1,145 @@
+"""Organisations and their members: who belongs where, with which role."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import audit, policy
+from ..models import Country, Membership, Organisation
+from ..policy import Action, Resource
+from .common import Operator, raise_errors, require_version, versioned_update
+
+AuditAction = audit.Action
+
+
+def organisation_create(
+    *, actor: Operator, slug: str, name: str, kind: str, country: Country
+) -> Organisation:
+    if not isinstance(actor, Operator) and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only platform staff create organisations."))
+    errors = {}
+    if kind not in Organisation.Kind.values:
+        errors["kind"] = _("Unknown kind. Choose one of: %(kinds)s.") % {
+            "kinds": ", ".join(Organisation.Kind.values)
+        }
+    if Organisation.objects.filter(slug=slug).exists():
+        errors["slug"] = _("An organisation with this slug exists.")
+    raise_errors(errors)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(slug=slug, name=name, kind=kind, country=country)
+        audit.record(actor, AuditAction.CREATE, organisation)
+    return organisation
+
+
+def check_may_manage_members(actor, organisation: Organisation, role: str | None) -> None:
+    if isinstance(actor, Operator):
+        return
+    if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.VIEW):
+        # Only reachable when naming an organisation (an existing membership of another
+        # organisation is already invisible): refused like any value the caller may not use.
+        raise ValidationError(
+            {"organisation": _("Your role in this organisation does not allow this.")}
+        )
+    if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Only the organisation's admins manage its members."))
+    if role is not None and not policy.may_grant(actor, organisation.pk, role):
+        raise PermissionDenied(_("You cannot grant a role above your own."))
+
+
+def check_role(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise ValidationError(
+            {"role": _("Unknown role. Choose one of: %(roles)s.")
+             % {"roles": ", ".join(Membership.Role.values)}}
+        )
+
+
+def _admins_left(organisation_id: int, without: Membership) -> bool:
+    return (
+        Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.ORG_ADMIN)
+        .exclude(pk=without.pk)
+        .exists()
+    )
+
+
+def check_may_join(organisation: Organisation, user) -> None:
+    """Refuse an account that may not become a member of `organisation`."""
+    if user.is_staff or user.is_superuser:
+        raise ValidationError({"user": _(
+            "Platform staff accounts never become members of an organisation: staff do not "
+            "hold case data.")})
+    if Membership.objects.filter(organisation=organisation, user=user).exists():
+        raise ValidationError({"user": _("This person is already a member.")})
+
+
+def belongs_elsewhere(organisation: Organisation, user) -> bool:
+    return Membership.objects.filter(user=user).exclude(organisation=organisation).exists()
+
+
+def membership_create(*, actor, organisation: Organisation, user, role: str) -> Membership:
+    """Add a member. An account that belongs to another organisation joins only by accepting
+    an invitation (`cases.invitations`), unless platform staff add it."""
+    check_role(role)
+    check_may_manage_members(actor, organisation, role)
+    check_may_join(organisation, user)
+    if not isinstance(actor, Operator) and belongs_elsewhere(organisation, user):
+        raise ValidationError({"user": _(
+            "This person belongs to another organisation: invite them instead; they become a "
+            "member once they accept.")})
+    with transaction.atomic():
+        membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+        audit.record(
+            actor,
+            AuditAction.PERMISSION_CHANGE,
+            membership,
+            detail={"user": user.username, "role": role, "change": "added"},
+        )
+    policy.forget(user)
+    return membership
+
+
+def membership_update(
+    *, actor, membership: Membership, version: int | None, role: str | None = None
+) -> Membership:
+    role = role or membership.role
+    check_role(role)
+    check_may_manage_members(actor, membership.organisation, role)
+    # Also the role being taken away must be one the actor could grant.
+    check_may_manage_members(actor, membership.organisation, membership.role)
+    if (
+        membership.role == Membership.Role.ORG_ADMIN
+        and role != Membership.Role.ORG_ADMIN
+        and not _admins_left(membership.organisation_id, membership)
+    ):
+        raise ValidationError({"role": _("An organisation keeps at least one admin.")})
+    with transaction.atomic():
+        before = membership.role
+        changed = versioned_update(membership, require_version(version), {"role": role})
+        audit.record(
+            actor,
+            AuditAction.PERMISSION_CHANGE,
+            membership,
+            changed_fields=changed,
+            detail={"user": membership.user.username, "from": before, "to": role},
+        )
+    policy.forget(membership.user)
+    return membership
+
+
+def membership_delete(*, actor, membership: Membership) -> None:
+    check_may_manage_members(actor, membership.organisation, membership.role)
+    if membership.role == Membership.Role.ORG_ADMIN and not _admins_left(
+        membership.organisation_id, membership
+    ):
+        raise ValidationError({"role": _("An organisation keeps at least one admin.")})
+    with transaction.atomic():
+        audit.record(
+            actor,
+            AuditAction.PERMISSION_CHANGE,
+            membership,
+            detail={"user": membership.user.username, "role": membership.role, "change": "removed"},
+        )
+        membership.delete()
+    policy.forget(membership.user)

@@ -1,0 +1,73 @@
+"""Proceedings of a case: hearings, decisions, appeals, consultations of a state."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import audit, policy
+from ..models import Case, ProceedingEvent
+from ..policy import Action, Resource
+from ..signals import proceeding_recorded
+from .common import (
+    EARLIEST_DATE,
+    check_case_writable,
+    check_past_dates,
+    delete_unless_referred_to,
+    raise_errors,
+    require_version,
+    today,
+    versioned_update,
+)
+
+AuditAction = audit.Action
+
+
+def _validate_proceeding(values: dict) -> None:
+    errors: dict = {}
+    is_consultation = values["kind"] == ProceedingEvent.Kind.NATIONALITY_CONSULTATION
+    if is_consultation and values.get("consulted_state") is None:
+        errors["consulted_state"] = _("Name the state of nationality that was informed.")
+    if not is_consultation and values.get("consulted_state") is not None:
+        errors["consulted_state"] = _("Only a nationality consultation names a consulted state.")
+    if is_consultation:
+        check_past_dates(errors, date=values["date"])
+    elif values["date"] < EARLIEST_DATE or values["date"] > today() + datetime.timedelta(
+        days=3 * 365
+    ):
+        errors["date"] = _("This date is out of range (1900 to three years ahead).")
+    raise_errors(errors)
+
+
+def proceeding_create(*, actor, case: Case, **fields) -> ProceedingEvent:
+    check_case_writable(actor, case, Resource.PROCEEDING)
+    _validate_proceeding(fields)
+    with transaction.atomic():
+        event = ProceedingEvent.objects.create(case=case, created_by=actor, **fields)
+        audit.record(actor, AuditAction.CREATE, event, changed_fields=list(fields))
+        proceeding_recorded.send(sender=ProceedingEvent, proceeding=event, actor=actor)
+    return event
+
+
+def proceeding_update(
+    *, actor, proceeding: ProceedingEvent, version: int | None, **changes
+) -> ProceedingEvent:
+    policy.require(actor, Action.CHANGE, proceeding)
+    values = {
+        "kind": proceeding.kind,
+        "date": proceeding.date,
+        "consulted_state": proceeding.consulted_state,
+        **changes,
+    }
+    _validate_proceeding(values)
+    with transaction.atomic():
+        changed = versioned_update(proceeding, require_version(version), changes)
+        audit.record(actor, AuditAction.UPDATE, proceeding, changed_fields=changed)
+    return proceeding
+
+
+def proceeding_delete(*, actor, proceeding: ProceedingEvent) -> None:
+    policy.require(actor, Action.DELETE, proceeding)
+    delete_unless_referred_to(actor, proceeding, {"kind": proceeding.kind})

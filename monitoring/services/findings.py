@@ -1,0 +1,203 @@
+"""Findings after the report: revised, shared, passed on by recipients, commented, and
+the lapses the sweep records."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import audit, policy
+from cases import services as case_services
+from cases.exceptions import Conflict
+from cases.models import Assurance, Case
+from cases.models.sharing import (
+    DISTRIBUTION_WIDTH,
+    PASSED_ON_UNDER,
+    SHARED,
+    TLP,
+    Distribution,
+    opens_further,
+)
+from cases.policy import Action, Resource
+
+from ..models import Finding, FindingComment, FindingShare, FollowUp
+from .common import AuditAction, _require_monitoring
+
+
+def finding_update(*, actor, finding: Finding, version: int | None, **changes) -> Finding:
+    """The owner revises a finding or resolves it (is_open false)."""
+    _require_monitoring(actor, finding.case, Action.CHANGE)
+    if version is None:
+        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    with transaction.atomic():
+        updated = Finding.objects.filter(pk=finding.pk, version=version).update(
+            **changes, version=F("version") + 1
+        )
+        if not updated:
+            raise Conflict(Finding.objects.filter(pk=finding.pk).values_list(
+                "version", flat=True).first())
+        finding.refresh_from_db()
+        audit.record(actor, AuditAction.UPDATE, finding, changed_fields=sorted(changes))
+    return finding
+
+
+def _finding_sharing_errors(case: Case, values: dict) -> dict:
+    """The label's ceiling, and never wider than the case (aggregate_only excepted)."""
+    errors: dict = {}
+    case_services.validate_sharing(errors, case.owner_id, values)
+    distribution = values["distribution"]
+    if errors or distribution == Distribution.AGGREGATE_ONLY:
+        return errors
+    if DISTRIBUTION_WIDTH[distribution] > DISTRIBUTION_WIDTH[case.distribution]:
+        errors["distribution"] = _(
+            "A finding is never shared wider than its case, which is '%(case)s'."
+        ) % {"case": case.distribution}
+    elif (
+        distribution == Distribution.SHARING_GROUP
+        and case.distribution == Distribution.SHARING_GROUP
+        and values["sharing_group"] != case.sharing_group
+    ):
+        errors["sharing_group"] = _("The case is shared with another group: this one is wider.")
+    return errors
+
+
+def finding_share(
+    *, actor, finding: Finding, version: int | None, distribution: str, tlp: str | None = None,
+    sharing_group=None, summary_shareable: bool | None = None,
+) -> Finding:
+    """The owner shares a finding, narrows it or withdraws it (distribution and label)."""
+    _require_monitoring(actor, finding.case, Action.CHANGE)
+    if version is None:
+        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    values = {"distribution": distribution, "sharing_group": sharing_group,
+              "tlp": tlp or finding.tlp}
+    errors = _finding_sharing_errors(finding.case, values)
+    if errors:
+        raise ValidationError(errors)
+    before = {"distribution": finding.distribution, "sharing_group": finding.sharing_group_id,
+              "tlp": finding.tlp}
+    after = {**values, "sharing_group": sharing_group.pk if sharing_group else None}
+    changes = dict(values)
+    if summary_shareable is not None:
+        changes["summary_shareable"] = summary_shareable
+    wider = opens_further(before, after)
+    if wider:
+        changes["shared_at"] = timezone.now()
+    with transaction.atomic():
+        updated = Finding.objects.filter(pk=finding.pk, version=version).update(
+            **changes, version=F("version") + 1
+        )
+        if not updated:
+            raise Conflict(Finding.objects.filter(pk=finding.pk).values_list(
+                "version", flat=True).first())
+        finding.refresh_from_db()
+        if before != after:
+            audit.record(actor, AuditAction.SHARE if wider else AuditAction.WITHDRAW, finding,
+                         detail={"from": before, "to": after})
+        else:
+            audit.record(actor, AuditAction.UPDATE, finding, changed_fields=sorted(changes))
+    return finding
+
+
+# How far a label lets a recipient pass a record on (TLP 2.0): AMBER and stricter stay with
+# the recipient's own organisation.
+RESHARE_ALLOWED = dict.fromkeys(PASSED_ON_UNDER, SHARED)
+
+
+def finding_reshare(
+    *, actor, finding: Finding, organisation=None, distribution: str, sharing_group=None
+):
+    """A recipient passes a finding on to its own sharing group or the network."""
+    policy.require(actor, Action.VIEW, finding)
+    org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.SHARE)
+    if org.pk == finding.case.owner_id:
+        raise ValidationError({"organisation": _("The owner shares by changing the "
+                                                 "finding's distribution.")})
+    if distribution not in RESHARE_ALLOWED.get(finding.tlp, ()):
+        raise PermissionDenied(
+            _("%(label)s does not let recipients pass this finding beyond their organisation.")
+            % {"label": TLP(finding.tlp).label}
+        )
+    if distribution == Distribution.SHARING_GROUP:
+        if sharing_group is None:
+            raise ValidationError({"sharing_group": _("Name the sharing group to pass it to.")})
+        if not sharing_group.memberships.filter(organisation=org).exists():
+            raise ValidationError({"sharing_group": _("Your organisation is not a member of "
+                                                      "this group.")})
+    elif sharing_group is not None:
+        raise ValidationError({"sharing_group": _("A sharing group goes only with "
+                                                  "'sharing_group'.")})
+    with transaction.atomic():
+        share = FindingShare.objects.create(
+            finding=finding, organisation=org, distribution=distribution,
+            sharing_group=sharing_group, created_by=actor,
+        )
+        audit.record(actor, AuditAction.SHARE, finding, organisation_id=org.pk,
+                     detail={"reshare": str(share.pk), "distribution": distribution,
+                             "sharing_group": sharing_group.pk if sharing_group else None})
+        audit.record(actor, AuditAction.SHARE, finding, detail={"reshared_by": org.slug})
+    return share
+
+
+def finding_reshare_withdraw(*, actor, share) -> None:
+    """The organisation that passed a finding on, or its owner, takes it back."""
+    roles = policy.roles(actor)
+    may = policy.has_right(actor, share.organisation_id, Resource.MONITORING, Action.SHARE) or (
+        policy.has_right(actor, share.finding.case.owner_id, Resource.MONITORING, Action.CHANGE)
+    )
+    if not roles or not may:
+        raise PermissionDenied(_("Only who passed it on, or the owner, withdraws it."))
+    with transaction.atomic():
+        withdrawn = type(share).objects.filter(pk=share.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        if withdrawn:
+            audit.record(actor, AuditAction.WITHDRAW, share.finding,
+                         organisation_id=share.organisation_id,
+                         detail={"reshare": str(share.pk)})
+            audit.record(actor, AuditAction.WITHDRAW, share.finding,
+                         detail={"reshare": str(share.pk)})
+
+
+def finding_comment_create(*, actor, finding: Finding, organisation=None, text: str):
+    """Recipients comment or propose; only the owner edits the finding itself."""
+    policy.require(actor, Action.VIEW, finding)
+    org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.COMMENT)
+    with transaction.atomic():
+        comment = FindingComment.objects.create(
+            finding=finding, organisation=org, author=actor, text=text
+        )
+        audit.record(actor, AuditAction.CREATE, comment, organisation_id=org.pk)
+    return comment
+
+
+def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
+    """A missed follow-up is a lapse of monitoring: a finding against the monitoring side."""
+    assurance = follow_up.case.assurances.filter(type=Assurance.Type.MONITORING_ACCESS).first()
+    finding, created = Finding.objects.get_or_create(
+        follow_up=follow_up,
+        outcome=Finding.Outcome.MONITORING_LAPSED,
+        defaults={
+            "case_id": follow_up.case_id,
+            "assurance": assurance,
+            "severity": Finding.Severity.HIGH,
+            "confidence": Finding.Confidence.HIGH,
+            "observed_at": now,
+            "evidence_summary": _("No check was reported by %(date)s.") % {
+                "date": follow_up.missed_at.date().isoformat()},
+            # Like a finding of a report, a lapse travels as far as its case.
+            "distribution": follow_up.case.distribution,
+            "sharing_group_id": follow_up.case.sharing_group_id,
+            "tlp": follow_up.case.tlp,
+            "shared_at": now if follow_up.case.distribution in SHARED else None,
+        },
+    )
+    if created:
+        audit.record(None, AuditAction.CREATE, finding, organisation_id=follow_up.case.owner_id,
+                     detail={"outcome": finding.outcome, "follow_up": str(follow_up.pk)})
+    return finding if created else None

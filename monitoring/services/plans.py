@@ -1,0 +1,211 @@
+"""Monitoring plans: the schedule of checks from a surrender, its phases, hearings, closure."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import audit
+from cases.exceptions import Conflict
+from cases.models import Case, ProceedingEvent
+from cases.policy import Action
+
+from .. import cadence as cadences
+from ..models import FollowUp, MonitoringPlan, MonitoringSettings
+from .common import DAY, AuditAction, Kind, Status, _require_monitoring, _start_of
+
+
+def _moments(plan: MonitoringPlan | None, window_opens_at, due_at) -> dict[str, Any]:
+    """The alert moments of a follow-up, from its window and the plan's settings."""
+    soon = plan.due_soon_days if plan else 3
+    grace = plan.escalation_days if plan else 7
+    missed = plan.missed_after_days if plan else 14
+    return {
+        "window_opens_at": window_opens_at,
+        "due_at": due_at,
+        "due_soon_at": window_opens_at - soon * DAY,
+        "escalate_at": due_at + grace * DAY,
+        "missed_at": due_at + max(missed, grace + 1) * DAY,
+    }
+
+
+def _new_follow_up(plan: MonitoringPlan, kind: str, window_opens_at, due_at, **extra) -> FollowUp:
+    return FollowUp(
+        case_id=plan.case_id,
+        plan=plan,
+        kind=kind,
+        **_moments(plan, window_opens_at, due_at),
+        **extra,
+    )
+
+
+def _window(plan: MonitoringPlan) -> list[int]:
+    return plan.cadence["windows"][plan.custody_phase]
+
+
+def schedule_next(plan: MonitoringPlan, after: datetime.datetime) -> FollowUp | None:
+    """The next regular check, counted from `after` by the current phase's window."""
+    if not plan.active:
+        return None
+    earliest, latest = _window(plan)
+    follow_up = _new_follow_up(
+        plan, Kind.CADENCE, after + earliest * DAY, after + latest * DAY,
+        assignee_id=_last_assignee(plan),
+    )
+    follow_up.save()
+    return follow_up
+
+
+def _last_assignee(plan: MonitoringPlan) -> int | None:
+    return (
+        FollowUp.objects.filter(plan=plan, assignee__isnull=False)
+        .order_by("-created_at")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+
+
+def _silence_due(plan: MonitoringPlan, since: datetime.datetime) -> datetime.datetime:
+    return since + _window(plan)[1] * DAY
+
+
+def plan_for_case(*, actor, case: Case) -> MonitoringPlan:
+    """The plan that starts when a case moves to monitoring: first private visit from day 0."""
+    existing = MonitoringPlan.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    org_settings = MonitoringSettings.objects.filter(organisation_id=case.owner_id).first()
+    profile = org_settings.profile if org_settings else cadences.Profile.STANDARD
+    cadence = (
+        cadences.normalise(org_settings.cadence)
+        if org_settings and profile == cadences.Profile.CUSTOM
+        else cadences.preset(profile)
+    )
+    day_zero = _start_of(case.surrender_date)
+    first_due = day_zero + datetime.timedelta(hours=cadence["first_visit_hours"])
+    with transaction.atomic():
+        plan = MonitoringPlan.objects.create(
+            case=case,
+            profile=profile,
+            cadence=cadence,
+            day_zero=day_zero,
+            phase_since=day_zero,
+            silence_due_at=first_due,
+            **(
+                {
+                    "due_soon_days": org_settings.due_soon_days,
+                    "escalation_days": org_settings.escalation_days,
+                    "missed_after_days": org_settings.missed_after_days,
+                }
+                if org_settings
+                else {}
+            ),
+        )
+        _new_follow_up(plan, Kind.FIRST_VISIT, day_zero, first_due).save()
+        audit.record(actor, AuditAction.CREATE, plan, organisation_id=case.owner_id)
+    return plan
+
+
+def plan_update(
+    *, actor, plan: MonitoringPlan, version: int | None, profile: str | None = None,
+    cadence: dict | None = None, **changes,
+) -> MonitoringPlan:
+    """Change a case's cadence (a case may override its organisation's default)."""
+    _require_monitoring(actor, plan.case, Action.CHANGE)
+    if version is None:
+        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    if profile is not None:
+        changes["profile"] = profile
+        if profile == cadences.Profile.CUSTOM:
+            if cadence is None:
+                raise ValidationError({"cadence": _("A custom profile needs a cadence.")})
+            changes["cadence"] = cadences.validate(cadence)
+        else:
+            if cadence is not None:
+                raise ValidationError({"cadence": _("Only the custom profile takes a cadence.")})
+            changes["cadence"] = cadences.preset(profile)
+    elif cadence is not None:
+        raise ValidationError({"profile": _("Name the profile 'custom' to set a cadence.")})
+    with transaction.atomic():
+        updated = MonitoringPlan.objects.filter(pk=plan.pk, version=version).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict(MonitoringPlan.objects.filter(pk=plan.pk).values_list(
+                "version", flat=True).first())
+        plan.refresh_from_db()
+        audit.record(actor, AuditAction.UPDATE, plan, changed_fields=sorted(changes),
+                     organisation_id=plan.case.owner_id)
+    return plan
+
+
+def phase_change(
+    *, actor, plan: MonitoringPlan, phase: str, on: datetime.datetime | None = None
+) -> MonitoringPlan:
+    """A new custody phase: the open regular check is replaced by one on the new cadence."""
+    _require_monitoring(actor, plan.case, Action.CHANGE)
+    if phase not in cadences.CustodyPhase.values:
+        raise ValidationError({"phase": _("Unknown phase. Choose one of: %(phases)s.") % {
+            "phases": ", ".join(cadences.CustodyPhase.values)}})
+    on = on or timezone.now()
+    if on > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"date": _("This date is in the future.")})
+    if on < plan.phase_since:
+        raise ValidationError({"date": _("The current phase began later than this date.")})
+    if not plan.active:
+        raise ValidationError({"phase": _("Monitoring of this case is closed.")})
+    with transaction.atomic():
+        before = plan.custody_phase
+        plan.custody_phase, plan.phase_since = phase, on
+        plan.version += 1
+        plan.save(update_fields=["custody_phase", "phase_since", "version", "updated_at"])
+        FollowUp.objects.filter(plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN).update(
+            status=Status.CANCELLED, updated_at=on, version=F("version") + 1
+        )
+        schedule_next(plan, on)
+        audit.record(actor, AuditAction.UPDATE, plan, changed_fields=["custody_phase"],
+                     detail={"from": before, "to": phase}, organisation_id=plan.case.owner_id)
+    return plan
+
+
+def close_plan(*, actor, case: Case) -> None:
+    plan = MonitoringPlan.objects.filter(case=case, active=True).first()
+    if plan is None:
+        return
+    with transaction.atomic():
+        MonitoringPlan.objects.filter(pk=plan.pk).update(active=False, version=F("version") + 1)
+        FollowUp.objects.filter(plan=plan, status__in=FollowUp.OPEN).update(
+            status=Status.CANCELLED, updated_at=timezone.now(), version=F("version") + 1
+        )
+        audit.record(actor, AuditAction.UPDATE, plan, changed_fields=["active"],
+                     organisation_id=case.owner_id)
+
+
+def hearing_recorded(*, actor, proceeding: ProceedingEvent) -> list[FollowUp]:
+    """A coming hearing on a monitored case: attend it, and check within days after it."""
+    if proceeding.kind != ProceedingEvent.Kind.HEARING:
+        return []
+    plan = MonitoringPlan.objects.filter(case_id=proceeding.case_id, active=True).first()
+    if plan is None or proceeding.date < timezone.localdate():
+        return []
+    start = _start_of(proceeding.date)
+    after = plan.cadence["hearing_followup_days"]
+    follow_ups = [
+        _new_follow_up(plan, Kind.HEARING, start, start + DAY - datetime.timedelta(seconds=1),
+                       mode=FollowUp.Mode.TRIAL_ATTENDANCE, hearing=proceeding),
+        _new_follow_up(plan, Kind.AFTER_HEARING, start + DAY, start + (after + 1) * DAY,
+                       hearing=proceeding),
+    ]
+    with transaction.atomic():
+        FollowUp.objects.bulk_create(follow_ups)
+        audit.record_many(
+            [audit.Entry(actor, AuditAction.CREATE, f, organisation_id=plan.case.owner_id)
+             for f in follow_ups]
+        )
+    return follow_ups
