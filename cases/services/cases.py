@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit, policy
-from ..exceptions import Conflict
 from ..models import Case, CaseReferenceSequence, CaseTransition, Membership, Offence, Organisation
 from ..models.cases import TRANSITIONS, CaseStatus
 from ..models.sharing import SHARED, TLP, TLP_CEILING, Distribution, opens_further
@@ -281,14 +280,8 @@ def case_transition(
 
     from_status = case.status
     with transaction.atomic():
-        match = Case.objects.filter(pk=case.pk, status=from_status)
-        if version is not None:
-            match = match.filter(version=version)
-        if not match.update(
-            **changes, version=F("version") + 1, updated_at=timezone.now()
-        ):
-            raise Conflict(Case.objects.filter(pk=case.pk).values_list("version", flat=True)[0])
-        case.refresh_from_db()
+        # Also a move made meanwhile by someone else is a conflict, whatever the version.
+        versioned_update(case, version, changes, status=from_status)
         transition = CaseTransition.objects.create(
             case=case, from_status=from_status, to_status=to, date=on, note=note, actor=actor
         )

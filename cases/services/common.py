@@ -54,8 +54,18 @@ def raise_errors(errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def _changed(obj, changes: dict[str, Any]) -> list[str]:
-    return [name for name, value in changes.items() if getattr(obj, name) != value]
+def _changed(record: Model, changes: dict[str, Any]) -> list[str]:
+    changed = []
+    for name, value in changes.items():
+        field = record._meta.get_field(name)
+        if field.many_to_one:
+            # By id: the related record need not be read to tell.
+            now, value = getattr(record, field.attname), getattr(value, "pk", value)
+        else:
+            now = getattr(record, name)
+        if now != value:
+            changed.append(name)
+    return changed
 
 
 def versioned_update(

@@ -7,13 +7,10 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit, policy
-from cases import services as case_services
-from cases.exceptions import Conflict
 from cases.models import Assurance, Case
 from cases.models.sharing import (
     DISTRIBUTION_WIDTH,
@@ -24,6 +21,7 @@ from cases.models.sharing import (
     opens_further,
 )
 from cases.policy import Action, Resource
+from cases.services import require_version, validate_sharing, versioned_update
 
 from ..models import Finding, FindingComment, FindingShare, FollowUp
 from .common import AuditAction, _require_monitoring
@@ -32,16 +30,9 @@ from .common import AuditAction, _require_monitoring
 def finding_update(*, actor, finding: Finding, version: int | None, **changes) -> Finding:
     """The owner revises a finding or resolves it (is_open false)."""
     _require_monitoring(actor, finding.case, Action.CHANGE)
-    if version is None:
-        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    require_version(version)
     with transaction.atomic():
-        updated = Finding.objects.filter(pk=finding.pk, version=version).update(
-            **changes, version=F("version") + 1
-        )
-        if not updated:
-            raise Conflict(Finding.objects.filter(pk=finding.pk).values_list(
-                "version", flat=True).first())
-        finding.refresh_from_db()
+        versioned_update(finding, version, changes)
         audit.record(actor, AuditAction.UPDATE, finding, changed_fields=sorted(changes))
     return finding
 
@@ -49,7 +40,7 @@ def finding_update(*, actor, finding: Finding, version: int | None, **changes) -
 def _finding_sharing_errors(case: Case, values: dict) -> dict:
     """The label's ceiling, and never wider than the case (aggregate_only excepted)."""
     errors: dict = {}
-    case_services.validate_sharing(errors, case.owner_id, values)
+    validate_sharing(errors, case.owner_id, values)
     distribution = values["distribution"]
     if errors or distribution == Distribution.AGGREGATE_ONLY:
         return errors
@@ -72,8 +63,7 @@ def finding_share(
 ) -> Finding:
     """The owner shares a finding, narrows it or withdraws it (distribution and label)."""
     _require_monitoring(actor, finding.case, Action.CHANGE)
-    if version is None:
-        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    require_version(version)
     values = {"distribution": distribution, "sharing_group": sharing_group,
               "tlp": tlp or finding.tlp}
     errors = _finding_sharing_errors(finding.case, values)
@@ -89,13 +79,7 @@ def finding_share(
     if wider:
         changes["shared_at"] = timezone.now()
     with transaction.atomic():
-        updated = Finding.objects.filter(pk=finding.pk, version=version).update(
-            **changes, version=F("version") + 1
-        )
-        if not updated:
-            raise Conflict(Finding.objects.filter(pk=finding.pk).values_list(
-                "version", flat=True).first())
-        finding.refresh_from_db()
+        versioned_update(finding, version, changes)
         if before != after:
             audit.record(actor, AuditAction.SHARE if wider else AuditAction.WITHDRAW, finding,
                          detail={"from": before, "to": after})

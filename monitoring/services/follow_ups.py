@@ -6,14 +6,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit
-from cases.exceptions import Conflict
 from cases.models import Case, Membership
 from cases.policy import Action
+from cases.services import require_version, versioned_update
 
 from ..models import FollowUp, MonitoringPlan
 from .common import AuditAction, Kind, Status, _require_monitoring
@@ -56,8 +55,7 @@ def follow_up_create(
 def follow_up_update(*, actor, follow_up: FollowUp, version: int | None, **changes) -> FollowUp:
     """Reassign, change the mode or note, reschedule, or cancel a follow-up."""
     _require_monitoring(actor, follow_up.case, Action.CHANGE)
-    if version is None:
-        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    require_version(version)
     if follow_up.status not in FollowUp.OPEN:
         raise ValidationError({"status": _("Only an open follow-up can be changed.")})
     if "assignee" in changes:
@@ -76,13 +74,7 @@ def follow_up_update(*, actor, follow_up: FollowUp, version: int | None, **chang
         if status is None:
             changes["status"] = Status.SCHEDULED
     with transaction.atomic():
-        updated = FollowUp.objects.filter(
-            pk=follow_up.pk, version=version, status__in=FollowUp.OPEN
-        ).update(**changes, version=F("version") + 1, updated_at=timezone.now())
-        if not updated:
-            raise Conflict(FollowUp.objects.filter(pk=follow_up.pk).values_list(
-                "version", flat=True).first())
-        follow_up.refresh_from_db()
+        versioned_update(follow_up, version, changes, status__in=FollowUp.OPEN)
         audit.record(actor, AuditAction.UPDATE, follow_up, changed_fields=sorted(changes))
         if status == Status.CANCELLED and follow_up.kind in (Kind.CADENCE, Kind.FIRST_VISIT):
             schedule_next(follow_up.plan, timezone.now())

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit
-from cases.exceptions import Conflict
 from cases.models import Case, ProceedingEvent
 from cases.policy import Action
+from cases.services import require_version, versioned_update
 
 from .. import cadence as cadences
 from ..models import FollowUp, MonitoringPlan, MonitoringSettings
@@ -118,8 +118,7 @@ def plan_update(
 ) -> MonitoringPlan:
     """Change a case's cadence (a case may override its organisation's default)."""
     _require_monitoring(actor, plan.case, Action.CHANGE)
-    if version is None:
-        raise ValidationError({"version": _("Send the version you loaded, to update.")})
+    require_version(version)
     if profile is not None:
         changes["profile"] = profile
         if profile == cadences.Profile.CUSTOM:
@@ -133,13 +132,7 @@ def plan_update(
     elif cadence is not None:
         raise ValidationError({"profile": _("Name the profile 'custom' to set a cadence.")})
     with transaction.atomic():
-        updated = MonitoringPlan.objects.filter(pk=plan.pk, version=version).update(
-            **changes, version=F("version") + 1, updated_at=timezone.now()
-        )
-        if not updated:
-            raise Conflict(MonitoringPlan.objects.filter(pk=plan.pk).values_list(
-                "version", flat=True).first())
-        plan.refresh_from_db()
+        versioned_update(plan, version, changes)
         audit.record(actor, AuditAction.UPDATE, plan, changed_fields=sorted(changes),
                      organisation_id=plan.case.owner_id)
     return plan
