@@ -23,7 +23,6 @@ from .models import (
     Organisation,
     ProceedingEvent,
     SharingGroup,
-    SharingGroupMembership,
     Subject,
 )
 
@@ -99,20 +98,9 @@ class MembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        membership = self.instance
-        demoted = (
-            membership.pk is not None
-            and membership.role == Membership.Role.ORG_ADMIN
-            and cleaned.get("role") != Membership.Role.ORG_ADMIN
-        )
-        if demoted and not (
-            Membership.objects.filter(
-                organisation_id=membership.organisation_id, role=Membership.Role.ORG_ADMIN
-            )
-            .exclude(pk=membership.pk)
-            .exists()
-        ):
-            raise forms.ValidationError({"role": _("An organisation keeps at least one admin.")})
+        if self.instance.pk is not None and "role" in cleaned:
+            # The service's rule, checked before the service is called to show on the form.
+            services.check_keeps_an_admin(self.instance, cleaned["role"])
         return cleaned
 
 
@@ -132,16 +120,9 @@ class MembershipAdmin(admin.ModelAdmin):
         return ("user", "organisation") if obj is not None else ()
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.role == Membership.Role.ORG_ADMIN:
-            # The last admin of an organisation stays.
-            return (
-                super().has_delete_permission(request, obj)
-                and Membership.objects.filter(
-                    organisation_id=obj.organisation_id, role=Membership.Role.ORG_ADMIN
-                )
-                .exclude(pk=obj.pk)
-                .exists()
-            )
+        # The last admin of an organisation stays.
+        if obj is not None and services.takes_last_admin(obj):
+            return False
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
@@ -185,27 +166,17 @@ class SharingGroupForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        group = self.instance
-        if group.pk is None:
-            # A new group's owner and name are checked by the model's unique constraint.
+        group = self.instance if self.instance.pk is not None else None
+        owner = group.owner if group is not None else cleaned.get("owner")
+        if owner is None or not cleaned.get("name"):
             return cleaned
-        name = cleaned.get("name")
-        if (
-            name
-            and SharingGroup.objects.filter(owner_id=group.owner_id, name=name)
-            .exclude(pk=group.pk)
-            .exists()
-        ):
-            self.add_error("name", _("This organisation has a sharing group of this name."))
-        if "member_organisations" in cleaned:
-            wanted = {org.pk for org in cleaned["member_organisations"]} | {group.owner_id}
-            leaving = set(group.memberships.values_list("organisation_id", flat=True)) - wanted
-            if leaving and Case.objects.filter(sharing_group=group, owner_id__in=leaving).exists():
-                self.add_error(
-                    "member_organisations",
-                    _("An organisation that shares cases through this group cannot be removed "
-                      "until those cases are shared otherwise."),
-                )
+        # The service's rules, checked before the service is called to show on the form.
+        try:
+            services.check_sharing_group(owner=owner, name=cleaned["name"], group=group,
+                                         members=cleaned.get("member_organisations"))
+        except forms.ValidationError as error:
+            for field, errors in error.error_dict.items():
+                self.add_error("member_organisations" if field == "members" else field, errors)
         return cleaned
 
 
@@ -227,43 +198,24 @@ class SharingGroupAdmin(AuditedAdmin):
         return ", ".join(sorted(m.organisation.slug for m in group.memberships.all()))
 
     def save_model(self, request, obj, form, change):
-        changed = [name for name in form.changed_data if name != "member_organisations"]
-        if change and not changed:
-            return
-        if change:
-            # API clients holding the previous version get a conflict, not a silent overwrite.
-            obj.version += 1
-        obj.save()
-        audit.record(
-            request.user,
-            AuditAction.UPDATE if change else AuditAction.CREATE,
-            obj,
-            changed_fields=changed,
-        )
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        group = form.instance
-        wanted = {org.pk: org for org in form.cleaned_data.get("member_organisations", [])}
-        wanted[group.owner_id] = group.owner
-        current = set(group.memberships.values_list("organisation_id", flat=True))
-        added = [wanted[pk] for pk in sorted(wanted.keys() - current)]
-        removed = sorted(current - wanted.keys())
-        SharingGroupMembership.objects.bulk_create(
-            [SharingGroupMembership(group=group, organisation=org) for org in added]
-        )
-        removed_slugs = list(
-            Organisation.objects.filter(pk__in=removed).values_list("slug", flat=True)
-        )
-        SharingGroupMembership.objects.filter(group=group, organisation_id__in=removed).delete()
-        entries = []
-        if added:
-            entries.append(audit.Entry(request.user, AuditAction.SHARE, group,
-                                       detail={"added": sorted(org.slug for org in added)}))
-        if removed_slugs:
-            entries.append(audit.Entry(request.user, AuditAction.WITHDRAW, group,
-                                       detail={"removed": sorted(removed_slugs)}))
-        audit.record_many(entries)
+        data = form.cleaned_data
+        members = data.get("member_organisations", [])
+        if not change:
+            created = services.sharing_group_create(
+                actor=_staff(request), organisation=obj.owner, name=obj.name,
+                description=obj.description, members=members,
+            )
+            obj.pk = created.pk
+        elif form.changed_data:
+            stored = SharingGroup.objects.select_related("owner").get(pk=obj.pk)
+            # What the form left as it was is not sent: the service changes only the rest.
+            sent = {name: data[name] for name in ("name", "description")
+                    if name in form.changed_data}
+            services.sharing_group_update(
+                actor=_staff(request), group=stored, version=stored.version, **sent,
+                members=members if "member_organisations" in form.changed_data else None,
+            )
+        obj.refresh_from_db()
 
 
 @admin.register(Country)

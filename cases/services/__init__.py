@@ -12,6 +12,7 @@ from .common import Operator, require_version, versioned_update
 from .logins import record_login
 from .organisations import (
     belongs_elsewhere,
+    check_keeps_an_admin,
     check_may_join,
     check_may_manage_members,
     check_role,
@@ -19,9 +20,11 @@ from .organisations import (
     membership_delete,
     membership_update,
     organisation_create,
+    takes_last_admin,
 )
 from .proceedings import proceeding_create, proceeding_delete, proceeding_update
 from .sharing_groups import (
+    check_sharing_group,
     sharing_group_create,
     sharing_group_delete,
     sharing_group_leave,
@@ -38,9 +41,11 @@ __all__ = [
     "case_create",
     "case_transition",
     "case_update",
+    "check_keeps_an_admin",
     "check_may_join",
     "check_may_manage_members",
     "check_role",
+    "check_sharing_group",
     "membership_create",
     "membership_delete",
     "membership_update",
@@ -57,6 +62,7 @@ __all__ = [
     "sharing_group_update",
     "subject_create",
     "subject_update",
+    "takes_last_admin",
     "validate_sharing",
     "versioned_update",
 ]

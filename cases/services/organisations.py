@@ -56,12 +56,22 @@ def check_role(role: str) -> None:
         )
 
 
-def _admins_left(organisation_id: int, without: Membership) -> bool:
+def takes_last_admin(membership: Membership, role: str | None = None) -> bool:
+    """Whether giving `membership` `role`, or removing it (None), would leave its organisation
+    without an admin."""
+    admin = Membership.Role.ORG_ADMIN
     return (
-        Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.ORG_ADMIN)
-        .exclude(pk=without.pk)
+        membership.role == admin
+        and role != admin
+        and not Membership.objects.filter(organisation_id=membership.organisation_id, role=admin)
+        .exclude(pk=membership.pk)
         .exists()
     )
+
+
+def check_keeps_an_admin(membership: Membership, role: str | None = None) -> None:
+    if takes_last_admin(membership, role):
+        raise ValidationError({"role": _("An organisation keeps at least one admin.")})
 
 
 def check_may_join(organisation: Organisation, user) -> None:
@@ -108,12 +118,7 @@ def membership_update(
     check_may_manage_members(actor, membership.organisation, role)
     # Also the role being taken away must be one the actor could grant.
     check_may_manage_members(actor, membership.organisation, membership.role)
-    if (
-        membership.role == Membership.Role.ORG_ADMIN
-        and role != Membership.Role.ORG_ADMIN
-        and not _admins_left(membership.organisation_id, membership)
-    ):
-        raise ValidationError({"role": _("An organisation keeps at least one admin.")})
+    check_keeps_an_admin(membership, role)
     with transaction.atomic():
         before = membership.role
         changed = versioned_update(membership, require_version(version), {"role": role})
@@ -130,10 +135,7 @@ def membership_update(
 
 def membership_delete(*, actor, membership: Membership) -> None:
     check_may_manage_members(actor, membership.organisation, membership.role)
-    if membership.role == Membership.Role.ORG_ADMIN and not _admins_left(
-        membership.organisation_id, membership
-    ):
-        raise ValidationError({"role": _("An organisation keeps at least one admin.")})
+    check_keeps_an_admin(membership)
     with transaction.atomic():
         audit.record(
             actor,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import audit, policy
 from ..models import Case, Organisation, SharingGroup, SharingGroupMembership
 from ..policy import Action, Resource
-from .common import require_version, versioned_update
+from .common import Operator, raise_errors, require_version, versioned_update
 
 AuditAction = audit.Action
 
@@ -28,8 +28,10 @@ def _set_group_members(
         [SharingGroupMembership(group=group, organisation=org) for org in added]
     )
     SharingGroupMembership.objects.filter(group=group, organisation_id__in=removed).delete()
-    removed_slugs = list(Organisation.objects.filter(pk__in=removed).values_list("slug", flat=True))
-    added_slugs = [org.slug for org in added]
+    removed_slugs = sorted(
+        Organisation.objects.filter(pk__in=removed).values_list("slug", flat=True)
+    )
+    added_slugs = sorted(org.slug for org in added)
     entries = []
     if added_slugs:
         entries.append(audit.Entry(actor, AuditAction.SHARE, group, detail={"added": added_slugs}))
@@ -38,7 +40,48 @@ def _set_group_members(
             audit.Entry(actor, AuditAction.WITHDRAW, group, detail={"removed": removed_slugs})
         )
     audit.record_many(entries)
-    return sorted(added_slugs), sorted(removed_slugs)
+    return added_slugs, removed_slugs
+
+
+def check_sharing_group(
+    *,
+    owner: Organisation,
+    name: str,
+    group: SharingGroup | None = None,
+    members: Iterable[Organisation] | None = None,
+) -> None:
+    """Refuse a name another group of the owner has, and members that would leave out an
+    organisation sharing cases through the group."""
+    errors = {}
+    taken = SharingGroup.objects.filter(owner=owner, name=name)
+    if group is not None:
+        taken = taken.exclude(pk=group.pk)
+    if taken.exists():
+        errors["name"] = _("This organisation has a sharing group of this name.")
+    if group is not None and members is not None:
+        current = set(group.memberships.values_list("organisation_id", flat=True))
+        leaving = current - {org.pk for org in members} - {group.owner_id}
+        if leaving and Case.objects.filter(sharing_group=group, owner_id__in=leaving).exists():
+            errors["members"] = _("An organisation that shares cases through this group cannot "
+                                  "be removed until those cases are shared otherwise.")
+    raise_errors(errors)
+
+
+def _owner(actor, organisation: Organisation | None) -> Organisation:
+    """The organisation a new group belongs to: the actor's, or the one platform staff name."""
+    if isinstance(actor, Operator):
+        if organisation is None:
+            raise TypeError("an operator names the organisation that owns the group")
+        return organisation
+    return policy.acting_organisation(
+        actor, Resource.SHARING_GROUP, organisation, Action.MANAGE_SHARING_GROUPS
+    )
+
+
+def _require_manager(actor, group: SharingGroup) -> None:
+    # Platform staff (the admin) manage every organisation's groups.
+    if not isinstance(actor, Operator):
+        policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
 
 
 def sharing_group_create(
@@ -49,11 +92,8 @@ def sharing_group_create(
     description: str = "",
     members: Iterable[Organisation] = (),
 ) -> SharingGroup:
-    owner = policy.acting_organisation(
-        actor, Resource.SHARING_GROUP, organisation, Action.MANAGE_SHARING_GROUPS
-    )
-    if SharingGroup.objects.filter(owner=owner, name=name).exists():
-        raise ValidationError({"name": _("Your organisation has a sharing group of this name.")})
+    owner = _owner(actor, organisation)
+    check_sharing_group(owner=owner, name=name)
     with transaction.atomic():
         group = SharingGroup.objects.create(owner=owner, name=name, description=description)
         audit.record(actor, AuditAction.CREATE, group)
@@ -62,21 +102,21 @@ def sharing_group_create(
 
 
 def sharing_group_update(
-    *, actor, group: SharingGroup, version: int | None, members=None, **changes
+    *,
+    actor,
+    group: SharingGroup,
+    version: int | None,
+    name: str | None = None,
+    description: str | None = None,
+    members: Iterable[Organisation] | None = None,
 ) -> SharingGroup:
-    policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
-    renamed = changes.get("name", group.name) != group.name
-    if renamed and SharingGroup.objects.filter(owner=group.owner, name=changes["name"]).exists():
-        raise ValidationError({"name": _("Your organisation has a sharing group of this name.")})
-    if members is not None:
-        leaving = set(group.memberships.values_list("organisation_id", flat=True)) - {
-            org.pk for org in members
-        } - {group.owner_id}
-        if leaving and Case.objects.filter(sharing_group=group, owner_id__in=leaving).exists():
-            raise ValidationError(
-                {"members": _("An organisation that shares cases through this group cannot be "
-                              "removed until those cases are shared otherwise.")}
-            )
+    """Rename, describe or change the members of a group; what is None stays as it is."""
+    _require_manager(actor, group)
+    changes = {key: value for key, value in (("name", name), ("description", description))
+               if value is not None}
+    members = None if members is None else list(members)
+    check_sharing_group(owner=group.owner, name=changes.get("name", group.name), group=group,
+                        members=members)
     with transaction.atomic():
         changed = versioned_update(group, require_version(version), changes)
         if members is not None:
@@ -114,7 +154,7 @@ def sharing_group_leave(*, actor, group: SharingGroup, organisation: Organisatio
 
 
 def sharing_group_delete(*, actor, group: SharingGroup) -> None:
-    policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
+    _require_manager(actor, group)
     if Case.objects.filter(sharing_group=group).exists():
         raise ValidationError(
             {"detail": _("Records are still shared through this group; share them otherwise "
