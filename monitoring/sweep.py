@@ -233,7 +233,7 @@ def _missed(now, report: SweepReport) -> int:
                 if not claimed:
                     continue
                 count += 1
-                services.record_lapse(follow_up, now)
+                services.record_lapse(follow_up=follow_up, now=now)
                 recipients = Recipients([follow_up.case])
                 rows = [
                     _notification(Kind.MISSED, user, follow_up.case, _key(Kind.MISSED, follow_up),
@@ -250,7 +250,7 @@ def _missed(now, report: SweepReport) -> int:
                         plan=plan, kind=FollowUp.Kind.CADENCE, status__in=FollowUp.OPEN
                     ).exists()
                 ):
-                    services.schedule_next(plan, now)
+                    services.schedule_next(plan=plan, after=now)
     return count
 
 

@@ -8,7 +8,7 @@ them as `services.<name>`.
 
 from .assurances import assurance_create, assurance_delete, assurance_update
 from .cases import case_create, case_transition, case_update, validate_sharing
-from .common import Operator, require_version, versioned_update
+from .common import Actor, Operator, declared, raise_errors, require_version, versioned_update
 from .logins import record_login
 from .organisations import (
     belongs_elsewhere,
@@ -33,6 +33,7 @@ from .sharing_groups import (
 from .subjects import record_personal_data_views, subject_create, subject_update
 
 __all__ = [
+    "Actor",
     "Operator",
     "assurance_create",
     "assurance_delete",
@@ -46,6 +47,7 @@ __all__ = [
     "check_may_manage_members",
     "check_role",
     "check_sharing_group",
+    "declared",
     "membership_create",
     "membership_delete",
     "membership_update",
@@ -53,6 +55,7 @@ __all__ = [
     "proceeding_create",
     "proceeding_delete",
     "proceeding_update",
+    "raise_errors",
     "record_login",
     "record_personal_data_views",
     "require_version",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import TypedDict, Unpack
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -9,8 +12,10 @@ from .. import audit, policy
 from ..models import Assurance, Case
 from ..policy import Action, Resource
 from .common import (
+    Actor,
     check_case_writable,
     check_past_dates,
+    declared,
     delete_unless_referred_to,
     raise_errors,
     require_version,
@@ -18,6 +23,29 @@ from .common import (
 )
 
 AuditAction = audit.Action
+
+
+class AssuranceDetails(TypedDict, total=False):
+    """What an assurance may say beyond its terms and who gave it; any of it may be left
+    out (None where it is not known)."""
+
+    death_penalty_scope: str
+    binding: bool | None
+    given_on: datetime.date | None
+    disclosed_to_court: bool | None
+    monitoring_who: str
+    monitoring_frequency_days: int | None
+    monitoring_private: bool | None
+    monitoring_unannounced: bool | None
+    monitoring_terms: str
+
+
+class AssuranceChanges(AssuranceDetails, total=False):
+    type: str
+    verbatim_text: str
+    form: str
+    issuer: str
+    issuer_level: str
 
 
 def _validate_assurance(values: dict) -> None:
@@ -28,8 +56,13 @@ def _validate_assurance(values: dict) -> None:
     raise_errors(errors)
 
 
-def assurance_create(*, actor, case: Case, **fields) -> Assurance:
+def assurance_create(
+    *, actor: Actor, case: Case, type: str, verbatim_text: str, form: str, issuer: str,
+    issuer_level: str, **details: Unpack[AssuranceDetails],
+) -> Assurance:
     check_case_writable(actor, case, Resource.ASSURANCE)
+    fields = {"type": type, "verbatim_text": verbatim_text, "form": form, "issuer": issuer,
+              "issuer_level": issuer_level, **declared(details, AssuranceDetails)}
     _validate_assurance(fields)
     with transaction.atomic():
         assurance = Assurance.objects.create(case=case, created_by=actor, **fields)
@@ -37,8 +70,12 @@ def assurance_create(*, actor, case: Case, **fields) -> Assurance:
     return assurance
 
 
-def assurance_update(*, actor, assurance: Assurance, version: int | None, **changes) -> Assurance:
+def assurance_update(
+    *, actor: Actor, assurance: Assurance, version: int | None,
+    **changes: Unpack[AssuranceChanges],
+) -> Assurance:
     policy.require(actor, Action.CHANGE, assurance)
+    changes = declared(changes, AssuranceChanges)
     _validate_assurance(
         {
             "type": assurance.type,
@@ -52,6 +89,6 @@ def assurance_update(*, actor, assurance: Assurance, version: int | None, **chan
     return assurance
 
 
-def assurance_delete(*, actor, assurance: Assurance) -> None:
+def assurance_delete(*, actor: Actor, assurance: Assurance) -> None:
     policy.require(actor, Action.DELETE, assurance)
     delete_unless_referred_to(actor, assurance, {"type": assurance.type})

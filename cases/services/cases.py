@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,13 +13,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit, policy
-from ..models import Case, CaseReferenceSequence, CaseTransition, Membership, Offence, Organisation
-from ..models.cases import TRANSITIONS, CaseStatus
+from ..models import (
+    Case,
+    CaseReferenceSequence,
+    CaseTransition,
+    Country,
+    LegalInstrument,
+    Membership,
+    Offence,
+    Organisation,
+    SharingGroup,
+    Subject,
+)
+from ..models.cases import INITIAL_STATUSES, TRANSITIONS, CaseStatus
 from ..models.sharing import SHARED, TLP, TLP_CEILING, Distribution, opens_further
 from ..policy import Action, Resource
 from ..selectors import nationality_consultation
 from ..signals import case_transitioned
-from .common import check_past_dates, raise_errors, require_version, today, versioned_update
+from .common import (
+    Actor,
+    check_past_dates,
+    declared,
+    raise_errors,
+    require_version,
+    today,
+    versioned_update,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 AuditAction = audit.Action
 
@@ -96,36 +118,68 @@ def _validate_named_recipients(owner_id: int, users: Iterable) -> None:
         )
 
 
-_CASE_DEFAULTS = {
-    "legal_instrument": None,
-    "legal_basis_note": "",
-    "interpol_notice": Case.InterpolNotice.NONE,
-    "interpol_reference": "",
-    "request_date": None,
-    "arrest_date": None,
-    "decision_date": None,
-    "surrender_date": None,
-    "distribution": Distribution.ORGANISATION,
-    "sharing_group": None,
-    "tlp": TLP.AMBER,
-}
+class OffenceFields(TypedDict, total=False):
+    description: str
+    category: str
+    max_penalty: str
+
+
+class CaseDetails(TypedDict, total=False):
+    """What a case may say beyond whom and where it is about; what is left out takes the
+    model's default."""
+
+    legal_instrument: LegalInstrument | None
+    legal_basis_note: str
+    interpol_notice: str
+    interpol_reference: str
+    request_date: datetime.date | None
+    arrest_date: datetime.date | None
+    decision_date: datetime.date | None
+    surrender_date: datetime.date | None
+    distribution: str
+    sharing_group: SharingGroup | None
+    tlp: str
+
+
+class CaseChanges(CaseDetails, total=False):
+    """A change to a case: any of its fields (its status changes by transition)."""
+
+    subject: Subject
+    requesting_state: Country
+    requested_state: Country
+    channel: str
+
+
+def _defaults() -> dict[str, Any]:
+    return {name: Case._meta.get_field(name).get_default() for name in CaseDetails.__annotations__}
+
+
+def _offences(case: Case, offences: Iterable[OffenceFields]) -> list[Offence]:
+    return [Offence(case=case, **declared(offence, OffenceFields)) for offence in offences]
 
 
 def case_create(
     *,
-    actor,
+    actor: Actor,
     organisation: Organisation | None = None,
-    offences: Iterable[dict] = (),
-    named_recipients: Iterable = (),
+    subject: Subject,
+    requesting_state: Country,
+    requested_state: Country,
+    channel: str,
+    offences: Iterable[OffenceFields] = (),
+    named_recipients: Iterable[AbstractBaseUser] = (),
     status: str = CaseStatus.REQUEST_RECEIVED,
-    **fields,
+    **details: Unpack[CaseDetails],
 ) -> Case:
     owner = policy.acting_organisation(actor, Resource.CASE, organisation)
-    if status not in (CaseStatus.REQUEST_RECEIVED, CaseStatus.PROVISIONAL_ARREST):
+    if status not in INITIAL_STATUSES:
         raise ValidationError(
             {"status": _("A case starts at 'request_received' or 'provisional_arrest'.")}
         )
-    values = {**_CASE_DEFAULTS, **fields}
+    fields = {"subject": subject, "requesting_state": requesting_state,
+              "requested_state": requested_state, "channel": channel,
+              **declared(details, CaseDetails)}
+    values = {**_defaults(), **fields}
     _validate_case(owner.pk, values)
     named = list(named_recipients)
     _validate_named_recipients(owner.pk, named)
@@ -139,7 +193,7 @@ def case_create(
             shared_at=timezone.now() if shared else None,
             **values,
         )
-        Offence.objects.bulk_create([Offence(case=case, **offence) for offence in offences])
+        Offence.objects.bulk_create(_offences(case, offences))
         if values["tlp"] == TLP.RED:
             named.append(actor)
         case.named_recipients.set(named)
@@ -158,21 +212,42 @@ def _sharing(case: Case) -> dict:
     }
 
 
+def _set_named_recipients(actor: Actor, case: Case, named: list | None, changed: list) -> None:
+    """RED cases stay with named people: with none named, the one who made the case RED."""
+    if named is not None:
+        case.named_recipients.set(named if named or case.tlp != TLP.RED else [actor])
+        changed.append("named_recipients")
+    elif "tlp" in changed and case.tlp == TLP.RED and not case.named_recipients.exists():
+        case.named_recipients.set([actor])
+
+
+def _reshared(actor: Actor, case: Case, before: dict) -> list[audit.Entry]:
+    """A change of distribution or label: a share when the case reaches further, else a
+    withdrawal."""
+    after = _sharing(case)
+    if before == after:
+        return []
+    wider = opens_further(before, after)
+    if wider:
+        Case.objects.filter(pk=case.pk).update(shared_at=timezone.now())
+    action = AuditAction.SHARE if wider else AuditAction.WITHDRAW
+    return [audit.Entry(actor, action, case, detail={"from": before, "to": after})]
+
+
 def case_update(
     *,
-    actor,
+    actor: Actor,
     case: Case,
     version: int | None,
-    offences: Iterable[dict] | None = None,
-    named_recipients: Iterable | None = None,
-    **changes,
+    offences: Iterable[OffenceFields] | None = None,
+    named_recipients: Iterable[AbstractBaseUser] | None = None,
+    **changes: Unpack[CaseChanges],
 ) -> Case:
     policy.require(actor, Action.CHANGE, case)
     version = require_version(version)
-    values = {name: getattr(case, name) for name in (*_CASE_DEFAULTS, "subject",
-                                                    "requesting_state", "requested_state")}
-    values.update(changes)
-    _validate_case(case.owner_id, values)
+    changes = declared(changes, CaseChanges)
+    values = {name: getattr(case, name) for name in CaseChanges.__annotations__}
+    _validate_case(case.owner_id, {**values, **changes})
     if named_recipients is not None:
         named_recipients = list(named_recipients)
         _validate_named_recipients(case.owner_id, named_recipients)
@@ -181,30 +256,11 @@ def case_update(
         changed = versioned_update(case, version, changes)
         if offences is not None:
             case.offences.all().delete()
-            Offence.objects.bulk_create([Offence(case=case, **offence) for offence in offences])
+            Offence.objects.bulk_create(_offences(case, offences))
             changed.append("offences")
-        if named_recipients is not None:
-            if case.tlp == TLP.RED and not named_recipients:
-                named_recipients = [actor]
-            case.named_recipients.set(named_recipients)
-            changed.append("named_recipients")
-        elif "tlp" in changed and case.tlp == TLP.RED and not case.named_recipients.exists():
-            case.named_recipients.set([actor])
-        after = _sharing(case)
+        _set_named_recipients(actor, case, named_recipients, changed)
         entries = [audit.Entry(actor, AuditAction.UPDATE, case, changed_fields=changed)]
-        if before != after:
-            wider = opens_further(before, after)
-            if wider:
-                Case.objects.filter(pk=case.pk).update(shared_at=timezone.now())
-            entries.append(
-                audit.Entry(
-                    actor,
-                    AuditAction.SHARE if wider else AuditAction.WITHDRAW,
-                    case,
-                    detail={"from": before, "to": after},
-                )
-            )
-        audit.record_many(entries)
+        audit.record_many(entries + _reshared(actor, case, before))
     return case
 
 
@@ -217,19 +273,7 @@ _CONSULTATION_BEFORE = (
 )
 
 
-def case_transition(
-    *,
-    actor,
-    case: Case,
-    to: str,
-    on: datetime.date | None = None,
-    note: str = "",
-    closure_reason: str = "",
-    version: int | None = None,
-) -> CaseTransition:
-    """Move a case along the workflow, recording date, actor and note."""
-    policy.require(actor, Action.TRANSITION, case)
-    on = on or today()
+def _transition_errors(case: Case, to: str, on: datetime.date, closure_reason: str) -> dict:
     errors: dict = {}
     allowed = TRANSITIONS[case.status]
     if to not in allowed:
@@ -258,10 +302,12 @@ def case_transition(
             }
     elif closure_reason:
         errors["closure_reason"] = _("A closure reason goes only with 'monitoring_closed'.")
-    raise_errors(errors)
+    return errors
 
-    # The duty to inform the state of nationality bars the way to a surrender; it never bars
-    # refusing, withdrawing, or monitoring a person already surrendered.
+
+def _require_consultation(case: Case, to: str) -> None:
+    """The duty to inform the state of nationality bars the way to a surrender; it never bars
+    refusing, withdrawing, or monitoring a person already surrendered."""
     if to in _CONSULTATION_BEFORE:
         consultation = nationality_consultation(case)
         if consultation["missing"]:
@@ -270,6 +316,23 @@ def case_transition(
                          "state was informed (a 'nationality_consultation' proceeding) before "
                          "the case moves on.") % {"states": ", ".join(consultation["missing"])}}
             )
+
+
+def case_transition(
+    *,
+    actor: Actor,
+    case: Case,
+    to: str,
+    on: datetime.date | None = None,
+    note: str = "",
+    closure_reason: str = "",
+    version: int | None = None,
+) -> CaseTransition:
+    """Move a case along the workflow, recording date, actor and note."""
+    policy.require(actor, Action.TRANSITION, case)
+    on = on or today()
+    raise_errors(_transition_errors(case, to, on, closure_reason))
+    _require_consultation(case, to)
     changes: dict[str, Any] = {"status": to, "status_changed_on": on}
     if to == CaseStatus.SURRENDERED and case.surrender_date is None:
         changes["surrender_date"] = on

@@ -1,12 +1,13 @@
-"""What every write of the case register stands on: the operator, dates checked, errors
-raised at once, the optimistic-concurrency update, and deletion that loses nothing."""
+"""What every write of the case register stands on: who acts, the fields a service takes,
+dates checked, errors raised at once, the optimistic-concurrency update, and deletion that
+loses nothing."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model, ProtectedError
@@ -18,7 +19,9 @@ from ..exceptions import Conflict
 from ..models import Case
 from ..policy import Action, Resource
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 AuditAction = audit.Action
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 
@@ -32,6 +35,19 @@ class Operator:
 
     def __str__(self) -> str:
         return f"operator:{self.name}"
+
+
+# Who writes: a signed-in user, or platform staff at the command line or in the admin.
+Actor: TypeAlias = "AbstractBaseUser | Operator"
+
+
+def declared(given: Mapping[str, Any], fields: type) -> dict[str, Any]:
+    """The fields a caller gave, held to those the service declares (a TypedDict): a name it
+    does not declare is refused as an unexpected keyword argument is, never written."""
+    unknown = sorted(set(given) - set(fields.__annotations__))
+    if unknown:
+        raise TypeError(f"{fields.__name__} has no field {', '.join(unknown)}")
+    return dict(given)
 
 
 def today() -> datetime.date:
@@ -90,13 +106,13 @@ def require_version(version: int | None) -> int:
     return version
 
 
-def check_case_writable(actor, case: Case, resource: Resource) -> None:
+def check_case_writable(actor: Actor, case: Case, resource: Resource) -> None:
     policy.require(actor, Action.VIEW, case)
     if not policy.has_right(actor, case.owner_id, resource, Action.CREATE):
         raise PermissionDenied(_("Only the owning organisation edits this case."))
 
 
-def delete_unless_referred_to(actor, obj, detail: dict) -> None:
+def delete_unless_referred_to(actor: Actor, obj: Model, detail: dict) -> None:
     """Delete a record unless other records refer to it: nothing stored is lost silently."""
     try:
         with transaction.atomic():

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 
 from .. import audit, policy
 from ..models import Membership
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 User = get_user_model()
 AuditAction = audit.Action
 
 
-def record_login(*, user, succeeded: bool, username: str = "") -> None:
+def record_login(
+    *, user: AbstractBaseUser | None, succeeded: bool, username: str = ""
+) -> None:
     """A sign-in, in the log of each of the user's organisations (so their auditors see it).
 
     A failed attempt names the account only if one has that username: what was typed may

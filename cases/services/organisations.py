@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -9,13 +11,16 @@ from django.utils.translation import gettext as _
 from .. import audit, policy
 from ..models import Country, Membership, Organisation
 from ..policy import Action, Resource
-from .common import Operator, raise_errors, require_version, versioned_update
+from .common import Actor, Operator, raise_errors, require_version, versioned_update
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 AuditAction = audit.Action
 
 
 def organisation_create(
-    *, actor: Operator, slug: str, name: str, kind: str, country: Country
+    *, actor: Actor, slug: str, name: str, kind: str, country: Country
 ) -> Organisation:
     if not isinstance(actor, Operator) and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only platform staff create organisations."))
@@ -33,7 +38,7 @@ def organisation_create(
     return organisation
 
 
-def check_may_manage_members(actor, organisation: Organisation, role: str | None) -> None:
+def check_may_manage_members(actor: Actor, organisation: Organisation, role: str | None) -> None:
     if isinstance(actor, Operator):
         return
     if not policy.has_right(actor, organisation.pk, Resource.MEMBERSHIP, Action.VIEW):
@@ -74,7 +79,7 @@ def check_keeps_an_admin(membership: Membership, role: str | None = None) -> Non
         raise ValidationError({"role": _("An organisation keeps at least one admin.")})
 
 
-def check_may_join(organisation: Organisation, user) -> None:
+def check_may_join(organisation: Organisation, user: AbstractBaseUser) -> None:
     """Refuse an account that may not become a member of `organisation`."""
     if user.is_staff or user.is_superuser:
         raise ValidationError({"user": _(
@@ -84,11 +89,13 @@ def check_may_join(organisation: Organisation, user) -> None:
         raise ValidationError({"user": _("This person is already a member.")})
 
 
-def belongs_elsewhere(organisation: Organisation, user) -> bool:
+def belongs_elsewhere(organisation: Organisation, user: AbstractBaseUser) -> bool:
     return Membership.objects.filter(user=user).exclude(organisation=organisation).exists()
 
 
-def membership_create(*, actor, organisation: Organisation, user, role: str) -> Membership:
+def membership_create(
+    *, actor: Actor, organisation: Organisation, user: AbstractBaseUser, role: str
+) -> Membership:
     """Add a member. An account that belongs to another organisation joins only by accepting
     an invitation (`cases.invitations`), unless platform staff add it."""
     check_role(role)
@@ -111,7 +118,7 @@ def membership_create(*, actor, organisation: Organisation, user, role: str) -> 
 
 
 def membership_update(
-    *, actor, membership: Membership, version: int | None, role: str | None = None
+    *, actor: Actor, membership: Membership, version: int | None, role: str | None = None
 ) -> Membership:
     role = role or membership.role
     check_role(role)
@@ -133,7 +140,7 @@ def membership_update(
     return membership
 
 
-def membership_delete(*, actor, membership: Membership) -> None:
+def membership_delete(*, actor: Actor, membership: Membership) -> None:
     check_may_manage_members(actor, membership.organisation, membership.role)
     check_keeps_an_admin(membership)
     with transaction.atomic():

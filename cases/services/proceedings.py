@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict, Unpack
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import audit, policy
-from ..models import Case, ProceedingEvent
+from ..models import Case, Country, ProceedingEvent
 from ..policy import Action, Resource
 from ..signals import proceeding_recorded
 from .common import (
     EARLIEST_DATE,
+    Actor,
     check_case_writable,
     check_past_dates,
+    declared,
     delete_unless_referred_to,
     raise_errors,
     require_version,
@@ -23,6 +26,20 @@ from .common import (
 )
 
 AuditAction = audit.Action
+
+
+class ProceedingDetails(TypedDict, total=False):
+    """What a proceeding may say beyond its kind and date."""
+
+    authority: str
+    consulted_state: Country | None
+    description: str
+    outcome: str
+
+
+class ProceedingChanges(ProceedingDetails, total=False):
+    kind: str
+    date: datetime.date
 
 
 def _validate_proceeding(values: dict) -> None:
@@ -41,8 +58,12 @@ def _validate_proceeding(values: dict) -> None:
     raise_errors(errors)
 
 
-def proceeding_create(*, actor, case: Case, **fields) -> ProceedingEvent:
+def proceeding_create(
+    *, actor: Actor, case: Case, kind: str, date: datetime.date,
+    **details: Unpack[ProceedingDetails],
+) -> ProceedingEvent:
     check_case_writable(actor, case, Resource.PROCEEDING)
+    fields = {"kind": kind, "date": date, **declared(details, ProceedingDetails)}
     _validate_proceeding(fields)
     with transaction.atomic():
         event = ProceedingEvent.objects.create(case=case, created_by=actor, **fields)
@@ -52,9 +73,11 @@ def proceeding_create(*, actor, case: Case, **fields) -> ProceedingEvent:
 
 
 def proceeding_update(
-    *, actor, proceeding: ProceedingEvent, version: int | None, **changes
+    *, actor: Actor, proceeding: ProceedingEvent, version: int | None,
+    **changes: Unpack[ProceedingChanges],
 ) -> ProceedingEvent:
     policy.require(actor, Action.CHANGE, proceeding)
+    changes = declared(changes, ProceedingChanges)
     values = {
         "kind": proceeding.kind,
         "date": proceeding.date,
@@ -68,6 +91,6 @@ def proceeding_update(
     return proceeding
 
 
-def proceeding_delete(*, actor, proceeding: ProceedingEvent) -> None:
+def proceeding_delete(*, actor: Actor, proceeding: ProceedingEvent) -> None:
     policy.require(actor, Action.DELETE, proceeding)
     delete_unless_referred_to(actor, proceeding, {"kind": proceeding.kind})

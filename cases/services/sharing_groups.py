@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from .. import audit, policy
 from ..models import Case, Organisation, SharingGroup, SharingGroupMembership
 from ..policy import Action, Resource
-from .common import Operator, raise_errors, require_version, versioned_update
+from .common import Actor, Operator, raise_errors, require_version, versioned_update
 
 AuditAction = audit.Action
 
 
 def _set_group_members(
-    actor, group: SharingGroup, members: Iterable[Organisation]
+    actor: Actor, group: SharingGroup, members: Iterable[Organisation]
 ) -> tuple[list[str], list[str]]:
     wanted = {org.pk: org for org in members}
     wanted[group.owner_id] = group.owner
@@ -67,7 +67,7 @@ def check_sharing_group(
     raise_errors(errors)
 
 
-def _owner(actor, organisation: Organisation | None) -> Organisation:
+def _owner(actor: Actor, organisation: Organisation | None) -> Organisation:
     """The organisation a new group belongs to: the actor's, or the one platform staff name."""
     if isinstance(actor, Operator):
         if organisation is None:
@@ -78,7 +78,7 @@ def _owner(actor, organisation: Organisation | None) -> Organisation:
     )
 
 
-def _require_manager(actor, group: SharingGroup) -> None:
+def _require_manager(actor: Actor, group: SharingGroup) -> None:
     # Platform staff (the admin) manage every organisation's groups.
     if not isinstance(actor, Operator):
         policy.require(actor, Action.MANAGE_SHARING_GROUPS, group)
@@ -86,7 +86,7 @@ def _require_manager(actor, group: SharingGroup) -> None:
 
 def sharing_group_create(
     *,
-    actor,
+    actor: Actor,
     organisation: Organisation | None = None,
     name: str,
     description: str = "",
@@ -103,7 +103,7 @@ def sharing_group_create(
 
 def sharing_group_update(
     *,
-    actor,
+    actor: Actor,
     group: SharingGroup,
     version: int | None,
     name: str | None = None,
@@ -128,7 +128,9 @@ def sharing_group_update(
     return group
 
 
-def sharing_group_leave(*, actor, group: SharingGroup, organisation: Organisation | None = None):
+def sharing_group_leave(
+    *, actor: Actor, group: SharingGroup, organisation: Organisation | None = None
+) -> None:
     """A member organisation leaves a group it does not own."""
     org = policy.acting_organisation(
         actor, Resource.SHARING_GROUP, organisation, Action.MANAGE_SHARING_GROUPS
@@ -153,7 +155,7 @@ def sharing_group_leave(*, actor, group: SharingGroup, organisation: Organisatio
         )
 
 
-def sharing_group_delete(*, actor, group: SharingGroup) -> None:
+def sharing_group_delete(*, actor: Actor, group: SharingGroup) -> None:
     _require_manager(actor, group)
     if Case.objects.filter(sharing_group=group).exists():
         raise ValidationError(

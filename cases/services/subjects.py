@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .. import audit, policy
-from ..models import Organisation, Subject, SubjectNationality
+from ..models import Country, Organisation, Subject, SubjectNationality
 from ..policy import Action, Resource
-from .common import check_past_dates, raise_errors, require_version, versioned_update
+from .common import (
+    Actor,
+    check_past_dates,
+    declared,
+    raise_errors,
+    require_version,
+    versioned_update,
+)
 
 AuditAction = audit.Action
 
 
-def _validate_nationalities(nationalities: list[dict]) -> None:
+class Nationality(TypedDict, total=False):
+    country: Country
+    acquired_on: datetime.date | None
+    lost_on: datetime.date | None
+
+
+class SubjectDetails(TypedDict, total=False):
+    """What a subject's record may say beyond the name; any of it may be left out."""
+
+    other_names: str
+    date_of_birth: datetime.date | None
+    contacts: str
+    notes: str
+    refugee_status: str
+    protection_state: Country | None
+    reprisal_risk: bool
+    do_not_contact: bool
+    consent_to_record: bool
+    consent_to_share: bool
+
+
+class SubjectChanges(SubjectDetails, total=False):
+    """A change to a subject: any of its fields."""
+
+    full_name: str
+
+
+def _validate_nationalities(nationalities: list[Nationality]) -> None:
     seen = set()
     for item in nationalities:
         key = (item["country"].pk, item.get("acquired_on"))
@@ -32,7 +68,7 @@ def _validate_nationalities(nationalities: list[dict]) -> None:
             raise ValidationError({"nationalities": [errors[k] for k in sorted(errors)]})
 
 
-def _set_nationalities(subject: Subject, nationalities: list[dict]) -> None:
+def _set_nationalities(subject: Subject, nationalities: list[Nationality]) -> None:
     subject.nationalities.all().delete()
     SubjectNationality.objects.bulk_create(
         [SubjectNationality(subject=subject, **item) for item in nationalities]
@@ -45,7 +81,7 @@ def _validate_subject(fields: dict) -> None:
     raise_errors(errors)
 
 
-def _new_subject(owner: Organisation, actor, fields: dict) -> Subject:
+def _new_subject(owner: Organisation, actor: Actor, fields: dict) -> Subject:
     # The reference is random; on the rare clash, draw again.
     for _attempt in range(10):
         try:
@@ -57,10 +93,16 @@ def _new_subject(owner: Organisation, actor, fields: dict) -> Subject:
 
 
 def subject_create(
-    *, actor, organisation: Organisation | None = None, nationalities=(), **fields
+    *,
+    actor: Actor,
+    organisation: Organisation | None = None,
+    full_name: str,
+    nationalities: Iterable[Nationality] = (),
+    **details: Unpack[SubjectDetails],
 ) -> Subject:
     owner = policy.acting_organisation(actor, Resource.SUBJECT, organisation)
-    nationalities = list(nationalities)
+    fields = {"full_name": full_name, **declared(details, SubjectDetails)}
+    nationalities = [declared(item, Nationality) for item in nationalities]
     _validate_subject(fields)
     _validate_nationalities(nationalities)
     with transaction.atomic():
@@ -71,12 +113,18 @@ def subject_create(
 
 
 def subject_update(
-    *, actor, subject: Subject, version: int | None, nationalities=None, **changes
+    *,
+    actor: Actor,
+    subject: Subject,
+    version: int | None,
+    nationalities: Iterable[Nationality] | None = None,
+    **changes: Unpack[SubjectChanges],
 ) -> Subject:
     policy.require(actor, Action.CHANGE, subject)
+    changes = declared(changes, SubjectChanges)
     _validate_subject(changes)
     if nationalities is not None:
-        nationalities = list(nationalities)
+        nationalities = [declared(item, Nationality) for item in nationalities]
         _validate_nationalities(nationalities)
     with transaction.atomic():
         changed = versioned_update(subject, require_version(version), changes)
@@ -87,7 +135,7 @@ def subject_update(
     return subject
 
 
-def record_personal_data_views(*, actor, subjects: Iterable[Subject]) -> None:
+def record_personal_data_views(*, actor: Actor, subjects: Iterable[Subject]) -> None:
     """Every display of a subject's identifying data leaves a trace."""
     audit.record_many(
         [audit.Entry(actor, AuditAction.VIEW_PERSONAL_DATA, subject) for subject in subjects]

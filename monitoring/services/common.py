@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from cases import audit, policy
 from cases.models import Case
 from cases.policy import Action, Resource
+from cases.services import Actor
 
 from ..models import FollowUp
 
@@ -19,7 +20,7 @@ Kind = FollowUp.Kind
 DAY = datetime.timedelta(days=1)
 
 
-def _require_monitoring(actor, case: Case, action: Action = Action.CREATE) -> None:
+def _require_monitoring(actor: Actor, case: Case, action: Action = Action.CREATE) -> None:
     policy.require(actor, Action.VIEW, case)
     if not policy.has_right(actor, case.owner_id, Resource.MONITORING, action):
         raise PermissionDenied(_("Only the owning organisation's caseworkers do this."))

@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from cases import audit
+from cases.services import Actor
 
 from .. import evidence_files
 from ..models import CheckReport, Evidence
@@ -20,7 +21,11 @@ from .common import AuditAction, _require_monitoring
 
 
 def evidence_upload(
-    *, actor, report: CheckReport, file: UploadedFile, classification: str = "confidential",
+    *,
+    actor: Actor,
+    report: CheckReport,
+    file: UploadedFile,
+    classification: str = "confidential",
     keep_location: bool = False,
 ) -> Evidence:
     """Store a file of evidence, of an accepted type read from its content, never from its name;

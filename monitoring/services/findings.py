@@ -4,6 +4,7 @@ the lapses the sweep records."""
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit, policy
-from cases.models import Assurance, Case
+from cases.models import Assurance, Case, Organisation, SharingGroup
 from cases.models.sharing import (
     DISTRIBUTION_WIDTH,
     PASSED_ON_UNDER,
@@ -21,15 +22,27 @@ from cases.models.sharing import (
     opens_further,
 )
 from cases.policy import Action, Resource
-from cases.services import require_version, validate_sharing, versioned_update
+from cases.services import Actor, declared, require_version, validate_sharing, versioned_update
 
 from ..models import Finding, FindingComment, FindingShare, FollowUp
 from .common import AuditAction, _require_monitoring
 
 
-def finding_update(*, actor, finding: Finding, version: int | None, **changes) -> Finding:
+class FindingChanges(TypedDict, total=False):
+    """The owner's revision of a finding; `is_open` false resolves it."""
+
+    severity: str
+    confidence: str
+    evidence_summary: str
+    is_open: bool
+
+
+def finding_update(
+    *, actor: Actor, finding: Finding, version: int | None, **changes: Unpack[FindingChanges]
+) -> Finding:
     """The owner revises a finding or resolves it (is_open false)."""
     _require_monitoring(actor, finding.case, Action.CHANGE)
+    changes = declared(changes, FindingChanges)
     require_version(version)
     with transaction.atomic():
         versioned_update(finding, version, changes)
@@ -58,8 +71,14 @@ def _finding_sharing_errors(case: Case, values: dict) -> dict:
 
 
 def finding_share(
-    *, actor, finding: Finding, version: int | None, distribution: str, tlp: str | None = None,
-    sharing_group=None, summary_shareable: bool | None = None,
+    *,
+    actor: Actor,
+    finding: Finding,
+    version: int | None,
+    distribution: str,
+    tlp: str | None = None,
+    sharing_group: SharingGroup | None = None,
+    summary_shareable: bool | None = None,
 ) -> Finding:
     """The owner shares a finding, narrows it or withdraws it (distribution and label)."""
     _require_monitoring(actor, finding.case, Action.CHANGE)
@@ -94,8 +113,13 @@ RESHARE_ALLOWED = dict.fromkeys(PASSED_ON_UNDER, SHARED)
 
 
 def finding_reshare(
-    *, actor, finding: Finding, organisation=None, distribution: str, sharing_group=None
-):
+    *,
+    actor: Actor,
+    finding: Finding,
+    organisation: Organisation | None = None,
+    distribution: str,
+    sharing_group: SharingGroup | None = None,
+) -> FindingShare:
     """A recipient passes a finding on to its own sharing group or the network."""
     policy.require(actor, Action.VIEW, finding)
     org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.SHARE)
@@ -128,7 +152,7 @@ def finding_reshare(
     return share
 
 
-def finding_reshare_withdraw(*, actor, share) -> None:
+def finding_reshare_withdraw(*, actor: Actor, share: FindingShare) -> None:
     """The organisation that passed a finding on, or its owner, takes it back."""
     roles = policy.roles(actor)
     may = policy.has_right(actor, share.organisation_id, Resource.MONITORING, Action.SHARE) or (
@@ -137,7 +161,7 @@ def finding_reshare_withdraw(*, actor, share) -> None:
     if not roles or not may:
         raise PermissionDenied(_("Only who passed it on, or the owner, withdraws it."))
     with transaction.atomic():
-        withdrawn = type(share).objects.filter(pk=share.pk, withdrawn_at__isnull=True).update(
+        withdrawn = FindingShare.objects.filter(pk=share.pk, withdrawn_at__isnull=True).update(
             withdrawn_at=timezone.now()
         )
         if withdrawn:
@@ -148,7 +172,9 @@ def finding_reshare_withdraw(*, actor, share) -> None:
                          detail={"reshare": str(share.pk)})
 
 
-def finding_comment_create(*, actor, finding: Finding, organisation=None, text: str):
+def finding_comment_create(
+    *, actor: Actor, finding: Finding, organisation: Organisation | None = None, text: str
+) -> FindingComment:
     """Recipients comment or propose; only the owner edits the finding itself."""
     policy.require(actor, Action.VIEW, finding)
     org = policy.acting_organisation(actor, Resource.MONITORING, organisation, Action.COMMENT)
@@ -160,7 +186,7 @@ def finding_comment_create(*, actor, finding: Finding, organisation=None, text: 
     return comment
 
 
-def record_lapse(follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
+def record_lapse(*, follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
     """A missed follow-up is a lapse of monitoring: a finding against the monitoring side."""
     assurance = follow_up.case.assurances.filter(type=Assurance.Type.MONITORING_ACCESS).first()
     finding, created = Finding.objects.get_or_create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -10,12 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit
+from cases.services import Actor
 
 from ..models import Notification, NotificationPreference
 from .common import AuditAction
 
 
-def notification_preferences_set(*, actor, preferences: Iterable[dict]) -> None:
+class Preference(TypedDict):
+    kind: str
+    email: bool
+
+
+def notification_preferences_set(*, actor: Actor, preferences: Iterable[Preference]) -> None:
     """The caller's own choice of which alerts also come by e-mail."""
     with transaction.atomic():
         for item in preferences:
@@ -27,7 +34,7 @@ def notification_preferences_set(*, actor, preferences: Iterable[dict]) -> None:
                          {"kind": i["kind"], "email": i["email"]} for i in preferences]})
 
 
-def notification_mark_read(*, actor, notification) -> None:
+def notification_mark_read(*, actor: Actor, notification: Notification) -> None:
     """The recipient marks one of its notifications read (its own state: no audit event, as a
     mail client's read flag)."""
     if notification.recipient_id != actor.pk:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cases import audit
 from cases.models import Case, ProceedingEvent
 from cases.policy import Action
-from cases.services import require_version, versioned_update
+from cases.services import Actor, declared, require_version, versioned_update
 
 from .. import cadence as cadences
 from ..models import FollowUp, MonitoringPlan, MonitoringSettings
@@ -49,7 +49,7 @@ def _window(plan: MonitoringPlan) -> list[int]:
     return plan.cadence["windows"][plan.custody_phase]
 
 
-def schedule_next(plan: MonitoringPlan, after: datetime.datetime) -> FollowUp | None:
+def schedule_next(*, plan: MonitoringPlan, after: datetime.datetime) -> FollowUp | None:
     """The next regular check, counted from `after` by the current phase's window."""
     if not plan.active:
         return None
@@ -75,7 +75,7 @@ def _silence_due(plan: MonitoringPlan, since: datetime.datetime) -> datetime.dat
     return since + _window(plan)[1] * DAY
 
 
-def plan_for_case(*, actor, case: Case) -> MonitoringPlan:
+def plan_for_case(*, actor: Actor, case: Case) -> MonitoringPlan:
     """The plan that starts when a case moves to monitoring: first private visit from day 0."""
     existing = MonitoringPlan.objects.filter(case=case).first()
     if existing is not None:
@@ -112,34 +112,48 @@ def plan_for_case(*, actor, case: Case) -> MonitoringPlan:
     return plan
 
 
+class PlanChanges(TypedDict, total=False):
+    """When a plan's alerts come, in days."""
+
+    due_soon_days: int
+    escalation_days: int
+    missed_after_days: int
+
+
 def plan_update(
-    *, actor, plan: MonitoringPlan, version: int | None, profile: str | None = None,
-    cadence: dict | None = None, **changes,
+    *,
+    actor: Actor,
+    plan: MonitoringPlan,
+    version: int | None,
+    profile: str | None = None,
+    cadence: dict | None = None,
+    **changes: Unpack[PlanChanges],
 ) -> MonitoringPlan:
     """Change a case's cadence (a case may override its organisation's default)."""
     _require_monitoring(actor, plan.case, Action.CHANGE)
+    written: dict[str, Any] = declared(changes, PlanChanges)
     require_version(version)
     if profile is not None:
-        changes["profile"] = profile
+        written["profile"] = profile
         if profile == cadences.Profile.CUSTOM:
             if cadence is None:
                 raise ValidationError({"cadence": _("A custom profile needs a cadence.")})
-            changes["cadence"] = cadences.validate(cadence)
+            written["cadence"] = cadences.validate(cadence)
         else:
             if cadence is not None:
                 raise ValidationError({"cadence": _("Only the custom profile takes a cadence.")})
-            changes["cadence"] = cadences.preset(profile)
+            written["cadence"] = cadences.preset(profile)
     elif cadence is not None:
         raise ValidationError({"profile": _("Name the profile 'custom' to set a cadence.")})
     with transaction.atomic():
-        versioned_update(plan, version, changes)
-        audit.record(actor, AuditAction.UPDATE, plan, changed_fields=sorted(changes),
+        versioned_update(plan, version, written)
+        audit.record(actor, AuditAction.UPDATE, plan, changed_fields=sorted(written),
                      organisation_id=plan.case.owner_id)
     return plan
 
 
 def phase_change(
-    *, actor, plan: MonitoringPlan, phase: str, on: datetime.datetime | None = None
+    *, actor: Actor, plan: MonitoringPlan, phase: str, on: datetime.datetime | None = None
 ) -> MonitoringPlan:
     """A new custody phase: the open regular check is replaced by one on the new cadence."""
     _require_monitoring(actor, plan.case, Action.CHANGE)
@@ -161,13 +175,13 @@ def phase_change(
         FollowUp.objects.filter(plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN).update(
             status=Status.CANCELLED, updated_at=on, version=F("version") + 1
         )
-        schedule_next(plan, on)
+        schedule_next(plan=plan, after=on)
         audit.record(actor, AuditAction.UPDATE, plan, changed_fields=["custody_phase"],
                      detail={"from": before, "to": phase}, organisation_id=plan.case.owner_id)
     return plan
 
 
-def close_plan(*, actor, case: Case) -> None:
+def close_plan(*, actor: Actor, case: Case) -> None:
     plan = MonitoringPlan.objects.filter(case=case, active=True).first()
     if plan is None:
         return
@@ -180,7 +194,7 @@ def close_plan(*, actor, case: Case) -> None:
                      organisation_id=case.owner_id)
 
 
-def hearing_recorded(*, actor, proceeding: ProceedingEvent) -> list[FollowUp]:
+def hearing_recorded(*, actor: Actor, proceeding: ProceedingEvent) -> list[FollowUp]:
     """A coming hearing on a monitored case: attend it, and check within days after it."""
     if proceeding.kind != ProceedingEvent.Kind.HEARING:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from cases import audit
 from cases.exceptions import Conflict
 from cases.models import Assurance, Case
 from cases.models.sharing import SHARED
+from cases.services import Actor, declared, raise_errors
 
 from ..models import CheckReport, Finding, FollowUp, MonitoringPlan
 from .common import AuditAction, Kind, Status, _require_monitoring, _start_of
@@ -27,7 +29,36 @@ STICKY_OUTCOMES = (
 )
 
 
-def _validate_findings(case: Case, findings: list[dict]) -> None:
+class FindingFields(TypedDict, total=False):
+    """What a check found for one assurance (none for a lapse of monitoring)."""
+
+    assurance: Assurance | None
+    outcome: str
+    severity: str
+    confidence: str
+    evidence_summary: str
+
+
+class ReportDetails(TypedDict, total=False):
+    """What a report may say beyond when the check was and whether access was granted."""
+
+    visitors: str
+    access_delay_hours: int | None
+    refusal_reason: str
+    privacy: str
+    interpreter_independent: bool | None
+    doctor_present: bool | None
+    custody_phase: str
+    facility: str
+    condition: str
+    allegations: str
+    legal_status: str
+    family_contact: str
+    trial_observations: str
+    narrative: str
+
+
+def _validate_findings(case: Case, findings: list[FindingFields]) -> None:
     errors = []
     seen = set()
     for i, item in enumerate(findings):
@@ -56,31 +87,76 @@ def _close_superseded(findings: Iterable[Finding]) -> None:
         ).exclude(pk=finding.pk).exclude(outcome__in=STICKY_OUTCOMES).update(is_open=False)
 
 
-def report_submit(
-    *, actor, follow_up: FollowUp, findings: Iterable[dict] = (), **fields
-) -> CheckReport:
-    """Complete a follow-up with its report and a finding per assurance, all or nothing."""
-    case = follow_up.case
-    _require_monitoring(actor, case)
-    findings = list(findings)
+def _report_errors(follow_up: FollowUp, fields: dict) -> dict:
     errors: dict = {}
+    case, checked_at, access = follow_up.case, fields["checked_at"], fields["access"]
     if follow_up.status not in (*FollowUp.OPEN, Status.MISSED):
         errors["follow_up"] = _("This follow-up is %(status)s: it takes no report.") % {
             "status": follow_up.status}
-    checked_at = fields["checked_at"]
     if checked_at > timezone.now() + datetime.timedelta(minutes=5):
         errors["checked_at"] = _("This moment is in the future.")
     elif case.surrender_date and checked_at < _start_of(case.surrender_date):
         errors["checked_at"] = _("This is before the surrender (day 0).")
-    access = fields["access"]
     if access == CheckReport.Access.DELAYED and fields.get("access_delay_hours") is None:
         errors["access_delay_hours"] = _("Say how many hours access was delayed.")
     if access != CheckReport.Access.DELAYED and fields.get("access_delay_hours") is not None:
         errors["access_delay_hours"] = _("Only a delayed access has a delay.")
     if access == CheckReport.Access.REFUSED and not fields.get("refusal_reason"):
         errors["refusal_reason"] = _("Record the reason given for the refusal (or 'none given').")
-    if errors:
-        raise ValidationError(errors)
+    return errors
+
+
+def _store_findings(actor: Actor, report: CheckReport, findings: list[dict]) -> list[Finding]:
+    case = report.case
+    # A new finding travels as far as its case, unless the owner narrows it.
+    inherited = {"distribution": case.distribution, "sharing_group": case.sharing_group,
+                 "tlp": case.tlp}
+    shared_at = timezone.now() if case.distribution in SHARED else None
+    rows = Finding.objects.bulk_create(
+        [
+            Finding(case=case, report=report, follow_up=report.follow_up,
+                    observed_at=report.checked_at, created_by=actor, shared_at=shared_at,
+                    **{**inherited, **item})
+            for item in findings
+        ]
+    )
+    _close_superseded(rows)
+    return rows
+
+
+def _plan_after(follow_up: FollowUp, access: str, checked_at: datetime.datetime) -> None:
+    """A check with access restarts the silence clock; a regular one schedules the next."""
+    plan = follow_up.plan
+    if plan is None or not plan.active:
+        return
+    if access == CheckReport.Access.GRANTED and (
+        plan.last_access_at is None or checked_at > plan.last_access_at
+    ):
+        MonitoringPlan.objects.filter(pk=plan.pk).update(
+            last_access_at=checked_at, silence_due_at=_silence_due(plan, checked_at)
+        )
+    # A late report on a missed check finds the next one already scheduled by the sweep.
+    if follow_up.kind in (Kind.FIRST_VISIT, Kind.CADENCE) and not FollowUp.objects.filter(
+        plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN
+    ).exists():
+        schedule_next(plan=plan, after=checked_at)
+
+
+def report_submit(
+    *,
+    actor: Actor,
+    follow_up: FollowUp,
+    checked_at: datetime.datetime,
+    access: str,
+    findings: Iterable[FindingFields] = (),
+    **details: Unpack[ReportDetails],
+) -> CheckReport:
+    """Complete a follow-up with its report and a finding per assurance, all or nothing."""
+    case = follow_up.case
+    _require_monitoring(actor, case)
+    fields = {"checked_at": checked_at, "access": access, **declared(details, ReportDetails)}
+    findings = [declared(item, FindingFields) for item in findings]
+    raise_errors(_report_errors(follow_up, fields))
     _validate_findings(case, findings)
     findings = findings + _implied_access_findings(case, access, findings)
 
@@ -96,31 +172,8 @@ def report_submit(
         report = CheckReport.objects.create(
             follow_up=follow_up, case=case, created_by=actor, **fields
         )
-        # A new finding travels as far as its case, unless the owner narrows it.
-        inherited = {"distribution": case.distribution, "sharing_group": case.sharing_group,
-                     "tlp": case.tlp}
-        rows = Finding.objects.bulk_create(
-            [
-                Finding(case=case, report=report, follow_up=follow_up, observed_at=checked_at,
-                        created_by=actor, shared_at=timezone.now()
-                        if case.distribution in SHARED else None, **{**inherited, **item})
-                for item in findings
-            ]
-        )
-        _close_superseded(rows)
-        plan = follow_up.plan
-        if plan is not None and plan.active:
-            if access == CheckReport.Access.GRANTED and (
-                plan.last_access_at is None or checked_at > plan.last_access_at
-            ):
-                MonitoringPlan.objects.filter(pk=plan.pk).update(
-                    last_access_at=checked_at, silence_due_at=_silence_due(plan, checked_at)
-                )
-            # A late report on a missed check finds the next one already scheduled by the sweep.
-            if follow_up.kind in (Kind.FIRST_VISIT, Kind.CADENCE) and not FollowUp.objects.filter(
-                plan=plan, kind=Kind.CADENCE, status__in=FollowUp.OPEN
-            ).exists():
-                schedule_next(plan, checked_at)
+        rows = _store_findings(actor, report, findings)
+        _plan_after(follow_up, access, checked_at)
         audit.record_many(
             [audit.Entry(actor, AuditAction.CREATE, report, organisation_id=case.owner_id)]
             + [audit.Entry(actor, AuditAction.CREATE, f, organisation_id=case.owner_id,
