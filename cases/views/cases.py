@@ -1,4 +1,4 @@
-"""Pages of the case register: cases, their subjects, assurances and proceedings.
+"""Pages of cases: the list, the case page, and the forms that create, edit and move a case.
 
 Every read starts from the policy's restricted querysets (a record out of sight is a 404), every
 write goes through `cases.services`, and the fields the API keeps for the owner
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
-from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,82 +22,23 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from .. import policy, services
-from ..filters import CaseFilter, SubjectFilter
-from ..forms import (
-    AssuranceForm,
-    CaseForm,
-    ProceedingForm,
-    SubjectForm,
-    TransitionForm,
-)
-from ..models import Assurance, Case, ProceedingEvent, Subject
+from ..filters import CaseFilter
+from ..forms import CaseForm, TransitionForm
+from ..models import Assurance, Case, ProceedingEvent
 from ..models.cases import TRANSITIONS, CaseStatus
-from ..selectors import case_prefetches, case_timeline, nationality_consultation
+from ..selectors import case_timeline, nationality_consultation
 from .base import (
     CASE_PANELS,
     TIMELINE_SOURCES,
     ListPage,
     MemberPage,
-    ServiceFormPage,
     acting_organisation,
     carry_version,
-    changed_fields,
-    memberships,
     visible,
-    visible_or_404,
 )
+from .common import RecordFormPage, case_or_404, require_right, show_identifiers, split_row_errors
 
 R, A = policy.Resource, policy.Action
-
-
-# --- shared helpers --------------------------------------------------------------------------
-
-
-def require_right(request, owner_id: int | None, resource, action) -> None:
-    """A record the user sees but whose owner's rules do not let its role act: 403."""
-    if not policy.has_right(request.user, owner_id, resource, action):
-        raise PermissionDenied(_("Your role does not allow this."))
-
-
-def case_or_404(request, pk, *, full: bool = False) -> Case:
-    queryset = Case.objects.select_related(
-        "owner", "subject", "requesting_state", "requested_state", "legal_instrument",
-        "sharing_group",
-    )
-    if full:
-        queryset = queryset.prefetch_related("offences", "named_recipients", *case_prefetches())
-    return visible_or_404(request, queryset, pk=pk)
-
-
-def show_identifiers(request, subject: Subject) -> bool:
-    """Whether the page may show who the subject is; if so, the display is audited."""
-    if not policy.can_view_identifiers(request.user, subject):
-        return False
-    services.record_personal_data_views(actor=request.user, subjects=[subject])
-    return True
-
-
-def labelled(form, rows: list[dict]) -> list[dict]:
-    """Conflict rows with choice values as their labels, as the user knows them."""
-    fields = {(field.label or name): field for name, field in form.fields.items()}
-    for row in rows:
-        field = fields.get(row["field"])
-        if field is not None and hasattr(field, "choices") and not hasattr(field, "queryset"):
-            choices = {str(k): v for k, v in field.choices}
-            for key in ("stored", "sent"):
-                if isinstance(row[key], str) and row[key] in choices:
-                    row[key] = choices[row[key]]
-    return rows
-
-
-def split_row_errors(form, error: ValidationError, key: str) -> ValidationError:
-    """Errors the service raised about the repeated rows go with the rows' fieldset."""
-    if not hasattr(error, "error_dict") or key not in error.error_dict:
-        return error
-    rest = dict(error.error_dict)
-    for e in rest.pop(key):
-        form.rows.add_error(None, e.message % e.params if e.params else e.message)
-    return ValidationError(rest)
 
 
 # --- the case list ---------------------------------------------------------------------------
@@ -271,39 +211,6 @@ class CaseDetail(MemberPage, TemplateView):
         return context
 
 
-# --- case forms ------------------------------------------------------------------------------
-
-
-class RecordFormPage(ServiceFormPage):
-    """A form about a record: the record is loaded (404) and the right checked (403) before
-    anything is shown or written."""
-
-    template_name = "form.html"
-
-    def may(self, request) -> bool:
-        self.prepare(request)
-        return True
-
-    def prepare(self, request) -> None:
-        raise NotImplementedError
-
-    def cancel_url(self) -> str:
-        return ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("cancel_url", self.cancel_url())
-        return context
-
-    def stale_fields(self, form, record) -> list[dict]:
-        """For a stale edit of `record`: what it holds now where that differs from what was
-        sent, the form moved to the version now stored."""
-        current = visible_or_404(self.request, type(record), pk=record.pk)
-        carry_version(form, current.version)
-        stored = {name: getattr(current, name) for name in form.service_fields()}
-        return labelled(form, changed_fields(form, stored))
-
-
 class CaseCreate(RecordFormPage):
     form_class = CaseForm
     template_name = "cases/edit_form.html"
@@ -419,294 +326,10 @@ class CaseTransitionPage(RecordFormPage):
                  "sent": sent_status}]
 
 
-# --- subjects --------------------------------------------------------------------------------
-
-
-class SubjectCreate(RecordFormPage):
-    form_class = SubjectForm
-    template_name = "cases/edit_form.html"
-    title = gettext_lazy("New subject")
-    submit_label = gettext_lazy("Create the subject")
-
-    def prepare(self, request):
-        self.organisation = acting_organisation(request)
-        require_right(request, self.organisation.pk if self.organisation else None,
-                      R.SUBJECT, A.CREATE)
-
-    def cancel_url(self):
-        return reverse("cases:case_list")
-
-    def perform(self, form):
-        try:
-            subject = services.subject_create(
-                actor=self.request.user, organisation=self.organisation,
-                nationalities=form.rows.values(), **form.service_fields())
-        except ValidationError as error:
-            raise split_row_errors(form, error, "nationalities") from None
-        return reverse("cases:subject_detail", kwargs={"pk": subject.pk})
-
-
-class SubjectEdit(RecordFormPage):
-    form_class = SubjectForm
-    template_name = "cases/edit_form.html"
-    submit_label = gettext_lazy("Save the subject")
-
-    def prepare(self, request):
-        self.subject = visible_or_404(request, Subject, pk=self.kwargs["pk"])
-        require_right(request, self.subject.owner_id, R.SUBJECT, A.CHANGE)
-        require_right(request, self.subject.owner_id, R.SUBJECT, A.VIEW_IDENTIFIERS)
-
-    def get(self, request, *args, **kwargs):
-        # The form shows the identifiers it edits.
-        services.record_personal_data_views(actor=request.user, subjects=[self.subject])
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("title", _("Edit subject %(reference)s") % {
-            "reference": self.subject.reference})
-        return super().get_context_data(**kwargs)
-
-    def get_form_kwargs(self):
-        return {"instance": self.subject}
-
-    def cancel_url(self):
-        return reverse("cases:subject_detail", kwargs={"pk": self.subject.pk})
-
-    def perform(self, form):
-        extra = {}
-        nationalities = form.rows.values()
-        if nationalities != form.rows_initial():
-            extra["nationalities"] = nationalities
-        try:
-            services.subject_update(actor=self.request.user, subject=self.subject,
-                                    version=form.cleaned_data["version"], **extra,
-                                    **form.service_fields())
-        except ValidationError as error:
-            raise split_row_errors(form, error, "nationalities") from None
-        return self.cancel_url()
-
-    def conflict(self, form):
-        return self.stale_fields(form, self.subject)
-
-
-class SubjectOptions(MemberPage, TemplateView):
-    """Suggestions for the subject field of the case form: at most `SHOWN` subjects of one of
-    the user's organisations whose reference, or (where the role may see identifiers) name,
-    contains what was typed. Names shown are personal-data views, audited as such."""
-
-    template_name = "cases/includes/subject_options.html"
-    SHOWN = 20
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        request = self.request
-        typed = (request.GET.get("subject") or "").strip()[:200]
-        organisation = self.organisation()
-        subjects = []
-        # The API's search of subjects: references, and names only where the role may see them.
-        search = SubjectFilter({"q": typed}, request=request,
-                               queryset=visible(request, Subject).filter(owner=organisation))
-        if organisation is not None and len(typed) >= 2 and search.is_valid():
-            subjects = list(search.qs.order_by("reference")[:self.SHOWN])
-            names = policy.has_right(request.user, organisation.pk, R.SUBJECT,
-                                     A.VIEW_IDENTIFIERS)
-            if names and subjects:
-                services.record_personal_data_views(actor=request.user, subjects=subjects)
-            context["names"] = names
-        context["subjects"] = subjects
-        return context
-
-    def organisation(self):
-        """The organisation named by slug, if the user is a member; else the acting one."""
-        slug = self.request.GET.get("organisation")
-        for org, _role in memberships(self.request):
-            if org.slug == slug:
-                return org
-        return acting_organisation(self.request)
-
-
-class SubjectDetail(MemberPage, TemplateView):
-    template_name = "cases/subject_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        request = self.request
-        subject = visible_or_404(request, Subject, pk=self.kwargs["pk"])
-        context.update(
-            subject=subject,
-            identifiers=show_identifiers(request, subject),
-            nationalities=list(subject.nationalities.select_related("country")),
-            cases=list(visible(request, Case).filter(subject=subject)
-                       .select_related("requesting_state", "requested_state", "owner")
-                       .order_by("reference")),
-            can_edit=policy.has_right(request.user, subject.owner_id, R.SUBJECT, A.CHANGE),
-            # The case form records for the acting organisation, so only its subjects.
-            can_create_case=getattr(acting_organisation(request), "pk", None) == subject.owner_id
-            and policy.has_right(request.user, subject.owner_id, R.CASE, A.CREATE),
-        )
-        return context
-
-
-# --- assurances and proceedings --------------------------------------------------------------
-
-
-class ChildCreate(RecordFormPage):
-    """A new assurance or proceeding on a case the user sees and whose owner lets it add."""
-
-    resource: policy.Resource
-    service = None
-    noun = ""
-
-    def prepare(self, request):
-        self.case = case_or_404(request, self.kwargs["pk"])
-        require_right(request, self.case.owner_id, self.resource, A.CREATE)
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("title", _("New %(noun)s on %(reference)s") % {
-            "noun": self.noun, "reference": self.case.reference})
-        return super().get_context_data(**kwargs)
-
-    def cancel_url(self):
-        return reverse("cases:case_detail", kwargs={"pk": self.case.pk})
-
-    def perform(self, form):
-        type(self).service(actor=self.request.user, case=self.case, **form.service_fields())
-        return self.cancel_url()
-
-
-class ChildEdit(RecordFormPage):
-    model = None
-    resource: policy.Resource
-    service = None
-    object_name = ""
-    noun = ""
-
-    def prepare(self, request):
-        self.record = visible_or_404(request, self.model, pk=self.kwargs["pk"])
-        require_right(request, self.record.case.owner_id, self.resource, A.CHANGE)
-
-    def get_form_kwargs(self):
-        return {"instance": self.record}
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("title", _("Edit %(noun)s on %(reference)s") % {
-            "noun": self.noun, "reference": self.record.case.reference})
-        return super().get_context_data(**kwargs)
-
-    def cancel_url(self):
-        return reverse("cases:case_detail", kwargs={"pk": self.record.case_id})
-
-    def perform(self, form):
-        type(self).service(actor=self.request.user, **{self.object_name: self.record},
-                           version=form.cleaned_data["version"], **form.service_fields())
-        return self.cancel_url()
-
-    def conflict(self, form):
-        return self.stale_fields(form, self.record)
-
-
-class ChildDelete(MemberPage, TemplateView):
-    """GET: what will be deleted, and a button; POST: the service deletes it."""
-
-    template_name = "cases/confirm_delete.html"
-    model = None
-    resource: policy.Resource
-    service = None
-    object_name = ""
-    noun = ""
-
-    def may(self, request) -> bool:
-        self.record = visible_or_404(request, self.model, pk=self.kwargs["pk"])
-        require_right(request, self.record.case.owner_id, self.resource, A.DELETE)
-        return True
-
-    def case_url(self) -> str:
-        return reverse("cases:case_detail", kwargs={"pk": self.record.case_id})
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(record=self.record, noun=self.noun, cancel_url=self.case_url(),
-                       title=_("Delete this %(noun)s?") % {"noun": self.noun})
-        return context
-
-    def post(self, request, *args, **kwargs):
-        try:
-            type(self).service(actor=request.user, **{self.object_name: self.record})
-        except ValidationError as error:
-            return self.render_to_response(
-                self.get_context_data(errors=error.messages), status=400)
-        return redirect(self.case_url())
-
-
-class AssuranceCreate(ChildCreate):
-    form_class = AssuranceForm
-    resource = R.ASSURANCE
-    service = services.assurance_create
-    noun = gettext_lazy("assurance")
-    submit_label = gettext_lazy("Add the assurance")
-
-
-class AssuranceEdit(ChildEdit):
-    form_class = AssuranceForm
-    model = Assurance
-    resource = R.ASSURANCE
-    service = services.assurance_update
-    object_name = "assurance"
-    noun = gettext_lazy("assurance")
-
-
-class AssuranceDelete(ChildDelete):
-    model = Assurance
-    resource = R.ASSURANCE
-    service = services.assurance_delete
-    object_name = "assurance"
-    noun = gettext_lazy("assurance")
-
-
-class ProceedingCreate(ChildCreate):
-    form_class = ProceedingForm
-    resource = R.PROCEEDING
-    service = services.proceeding_create
-    noun = gettext_lazy("proceeding")
-    submit_label = gettext_lazy("Add the proceeding")
-
-
-class ProceedingEdit(ChildEdit):
-    form_class = ProceedingForm
-    model = ProceedingEvent
-    resource = R.PROCEEDING
-    service = services.proceeding_update
-    object_name = "proceeding"
-    noun = gettext_lazy("proceeding")
-
-
-class ProceedingDelete(ChildDelete):
-    model = ProceedingEvent
-    resource = R.PROCEEDING
-    service = services.proceeding_delete
-    object_name = "proceeding"
-    noun = gettext_lazy("proceeding")
-
-
 urlpatterns = [
     path("cases/", CaseList.as_view(), name="case_list"),
     path("cases/new/", CaseCreate.as_view(), name="case_create"),
     path("cases/<uuid:pk>/", CaseDetail.as_view(), name="case_detail"),
     path("cases/<uuid:pk>/edit/", CaseEdit.as_view(), name="case_edit"),
     path("cases/<uuid:pk>/status/", CaseTransitionPage.as_view(), name="case_transition"),
-    path("cases/<uuid:pk>/assurances/new/", AssuranceCreate.as_view(),
-         name="assurance_create"),
-    path("cases/assurances/<uuid:pk>/edit/", AssuranceEdit.as_view(), name="assurance_edit"),
-    path("cases/assurances/<uuid:pk>/delete/", AssuranceDelete.as_view(),
-         name="assurance_delete"),
-    path("cases/<uuid:pk>/proceedings/new/", ProceedingCreate.as_view(),
-         name="proceeding_create"),
-    path("cases/proceedings/<uuid:pk>/edit/", ProceedingEdit.as_view(),
-         name="proceeding_edit"),
-    path("cases/proceedings/<uuid:pk>/delete/", ProceedingDelete.as_view(),
-         name="proceeding_delete"),
-    path("subjects/new/", SubjectCreate.as_view(), name="subject_create"),
-    path("subjects/options/", SubjectOptions.as_view(), name="subject_options"),
-    path("subjects/<uuid:pk>/", SubjectDetail.as_view(), name="subject_detail"),
-    path("subjects/<uuid:pk>/edit/", SubjectEdit.as_view(), name="subject_edit"),
 ]
