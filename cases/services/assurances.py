@@ -13,13 +13,12 @@ from ..models import Assurance, Case
 from ..policy import Action, Resource
 from .common import (
     Actor,
+    audited_update,
     check_case_writable,
     check_past_dates,
     declared,
     delete_unless_referred_to,
     raise_errors,
-    require_version,
-    versioned_update,
 )
 
 AuditAction = audit.Action
@@ -83,10 +82,7 @@ def assurance_update(
             **changes,
         }
     )
-    with transaction.atomic():
-        changed = versioned_update(assurance, require_version(version), changes)
-        audit.record(actor, AuditAction.UPDATE, assurance, changed_fields=changed)
-    return assurance
+    return audited_update(actor, assurance, version, changes)
 
 
 def assurance_delete(*, actor: Actor, assurance: Assurance) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +36,8 @@ class Operator:
     def __str__(self) -> str:
         return f"operator:{self.name}"
 
+
+Record = TypeVar("Record", bound=Model)
 
 # Who writes: a signed-in user, or platform staff at the command line or in the admin.
 Actor: TypeAlias = "AbstractBaseUser | Operator"
@@ -98,6 +100,14 @@ def versioned_update(
         raise Conflict(rows.values_list("version", flat=True).first())
     record.refresh_from_db()
     return changed
+
+
+def audited_update(actor: Actor, record: Record, version: int | None, changes: dict) -> Record:
+    """A versioned update of `record` and its audit event, together or not at all."""
+    with transaction.atomic():
+        changed = versioned_update(record, require_version(version), changes)
+        audit.record(actor, AuditAction.UPDATE, record, changed_fields=changed)
+    return record
 
 
 def require_version(version: int | None) -> int:

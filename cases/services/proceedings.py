@@ -15,14 +15,13 @@ from ..signals import proceeding_recorded
 from .common import (
     EARLIEST_DATE,
     Actor,
+    audited_update,
     check_case_writable,
     check_past_dates,
     declared,
     delete_unless_referred_to,
     raise_errors,
-    require_version,
     today,
-    versioned_update,
 )
 
 AuditAction = audit.Action
@@ -85,10 +84,7 @@ def proceeding_update(
         **changes,
     }
     _validate_proceeding(values)
-    with transaction.atomic():
-        changed = versioned_update(proceeding, require_version(version), changes)
-        audit.record(actor, AuditAction.UPDATE, proceeding, changed_fields=changed)
-    return proceeding
+    return audited_update(actor, proceeding, version, changes)
 
 
 def proceeding_delete(*, actor: Actor, proceeding: ProceedingEvent) -> None:

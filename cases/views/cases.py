@@ -36,7 +36,14 @@ from .base import (
     carry_version,
     visible,
 )
-from .common import RecordFormPage, case_or_404, require_right, show_identifiers, split_row_errors
+from .common import (
+    NewRecordPage,
+    RecordFormPage,
+    case_or_404,
+    require_right,
+    show_identifiers,
+    split_row_errors,
+)
 
 R, A = policy.Resource, policy.Action
 
@@ -211,25 +218,17 @@ class CaseDetail(MemberPage, TemplateView):
         return context
 
 
-class CaseCreate(RecordFormPage):
+class CaseCreate(NewRecordPage):
     form_class = CaseForm
-    template_name = "cases/edit_form.html"
+    resource = R.CASE
     title = gettext_lazy("New case")
     submit_label = gettext_lazy("Create the case")
-
-    def prepare(self, request):
-        self.organisation = acting_organisation(request)
-        require_right(request, self.organisation.pk if self.organisation else None,
-                      R.CASE, A.CREATE)
 
     def get_form_kwargs(self):
         # A subject page's "new case" link names the subject: the form starts with it.
         initial = {"subject": self.request.GET.get("subject", "")[:20]}
         return {"user": self.request.user, "organisation": self.organisation,
                 "initial": initial}
-
-    def cancel_url(self):
-        return reverse("cases:case_list")
 
     def perform(self, form):
         try:

@@ -4,12 +4,19 @@ subject's identifiers shown only where allowed (and audited), and a form about o
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import policy, services
 from ..models import Case, Subject
 from ..selectors import case_prefetches
-from .base import ServiceFormPage, carry_version, changed_fields, visible_or_404
+from .base import (
+    ServiceFormPage,
+    acting_organisation,
+    carry_version,
+    changed_fields,
+    visible_or_404,
+)
 
 
 def require_right(request, owner_id: int | None, resource, action) -> None:
@@ -87,3 +94,19 @@ class RecordFormPage(ServiceFormPage):
         carry_version(form, current.version)
         stored = {name: getattr(current, name) for name in form.service_fields()}
         return labelled(form, changed_fields(form, stored))
+
+
+class NewRecordPage(RecordFormPage):
+    """A form that creates a record of `resource` for the acting organisation, where the
+    user's role there may."""
+
+    template_name = "cases/edit_form.html"
+    resource: policy.Resource
+
+    def prepare(self, request):
+        self.organisation = acting_organisation(request)
+        require_right(request, getattr(self.organisation, "pk", None), self.resource,
+                      policy.Action.CREATE)
+
+    def cancel_url(self):
+        return reverse("cases:case_list")

@@ -15,23 +15,22 @@ from ..filters import SubjectFilter
 from ..forms import SubjectForm
 from ..models import Case, Subject
 from .base import MemberPage, acting_organisation, memberships, visible, visible_or_404
-from .common import RecordFormPage, require_right, show_identifiers, split_row_errors
+from .common import (
+    NewRecordPage,
+    RecordFormPage,
+    require_right,
+    show_identifiers,
+    split_row_errors,
+)
 
 R, A = policy.Resource, policy.Action
 
-class SubjectCreate(RecordFormPage):
+
+class SubjectCreate(NewRecordPage):
     form_class = SubjectForm
-    template_name = "cases/edit_form.html"
+    resource = R.SUBJECT
     title = gettext_lazy("New subject")
     submit_label = gettext_lazy("Create the subject")
-
-    def prepare(self, request):
-        self.organisation = acting_organisation(request)
-        require_right(request, self.organisation.pk if self.organisation else None,
-                      R.SUBJECT, A.CREATE)
-
-    def cancel_url(self):
-        return reverse("cases:case_list")
 
     def perform(self, form):
         try:
