@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cases",
     "monitoring",
+    # The demo data: above every app, imported by none.
+    "demo",
 ]
 
 MIDDLEWARE = [

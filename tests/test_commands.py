@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from cases import services
 from cases.audit import verify_chain
-from cases.management.commands import seed_demo
 from cases.models import (
     Assurance,
     AuditEvent,
@@ -29,6 +28,7 @@ from cases.models import (
 )
 from cases.models.cases import TRANSITIONS
 from cases.models.sharing import TLP_CEILING, Distribution
+from demo.organisations import DEMO_PASSWORD, DEMO_SLUGS, DEMO_USERNAMES
 from monitoring.models import FollowUp, Notification
 from monitoring.sweep import sweep
 
@@ -308,7 +308,7 @@ def test_seed_demo_runs_twice_without_duplicating_anything(demo):
 
 
 def test_seed_demo_loads_organisations_in_four_states_and_an_audit_body(demo):
-    organisations = Organisation.objects.filter(slug__in=seed_demo.DEMO_SLUGS)
+    organisations = Organisation.objects.filter(slug__in=DEMO_SLUGS)
     assert {o.country_id for o in organisations} >= {"FR", "DE", "BE", "IT"}
     assert Organisation.Kind.AUDIT_BODY in {o.kind for o in organisations}
     assert organisations.filter(country="FR", kind=Organisation.Kind.MINISTRY).exists()
@@ -323,11 +323,11 @@ def test_seed_demo_accounts_share_one_password_and_cover_every_role(demo):
     assert Membership.objects.filter(
         organisation__kind=Organisation.Kind.AUDIT_BODY, role=Membership.Role.AUDITOR
     ).exists()
-    for name in seed_demo.DEMO_USERNAMES:
-        assert User.objects.get(username=name).check_password(seed_demo.DEMO_PASSWORD), name
+    for name in DEMO_USERNAMES:
+        assert User.objects.get(username=name).check_password(DEMO_PASSWORD), name
         assert name in demo
     staff = User.objects.get(username="staff")
-    assert staff.is_superuser and staff.check_password(seed_demo.DEMO_PASSWORD)
+    assert staff.is_superuser and staff.check_password(DEMO_PASSWORD)
     assert not staff.memberships.exists()
 
 

@@ -1,126 +1,29 @@
-"""Demo organisations, accounts and cases, written through the services like any other data.
+"""The demo's cases: a dozen fictional people on real treaties, each with what happened since.
 
-Every person, organisation name, reference number and contact below is invented. The states,
-treaties and procedures are real: the France–China, Spain–China and Italy–China extradition
-treaties come from the reference data, and the German national arrested in France shows the
-Petruhhin duty to inform the state of nationality.
+Every person, reference number and contact is invented. The states, treaties and procedures are
+real: the France–China, Spain–China and Italy–China extradition treaties come from the reference
+data, and the German national arrested in France shows the Petruhhin duty to inform the state of
+nationality.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
-
-from cases import services
-from cases.models import (
-    Assurance,
-    Case,
-    Country,
-    LegalInstrument,
-    Membership,
-    Offence,
-    Organisation,
-    ProceedingEvent,
-    Subject,
-)
+from cases.models import Assurance, Case, Membership, Offence, ProceedingEvent, Subject
 from cases.models.sharing import TLP, Distribution
-from monitoring import services as monitoring
-from monitoring.models import Finding, FollowUp
+from monitoring.models import Finding
 
-from .create_organisation import one_line
+from .case_records import DemoCase, Step
+from .visits import Check, checks
 
-DEMO_PASSWORD = "demo-password-2026"
-STAFF_USERNAME = "staff"
-SHARING_GROUP_NAME = "FR–DE–BE monitoring group"
-
-Kind = Organisation.Kind
 Role = Membership.Role
-ROLE_SHORT = {Role.CASEWORKER: "caseworker", Role.LIAISON: "liaison",
-              Role.AUDITOR: "auditor", Role.ORG_ADMIN: "admin"}
-ALL_ROLES = (Role.CASEWORKER, Role.LIAISON, Role.AUDITOR, Role.ORG_ADMIN)
-
-# slug, name, kind, country, roles with a demo account
-ORGANISATIONS = [
-    ("ngo-fr", "Garde-Fou Extraditions (demo)", Kind.NGO, "FR", ALL_ROLES),
-    ("justice-fr", "French Ministry of Justice, extradition desk (demo)", Kind.MINISTRY, "FR",
-     (Role.CASEWORKER, Role.LIAISON, Role.ORG_ADMIN)),
-    ("ministry-de", "German Federal Foreign Office, legal assistance unit (demo)",
-     Kind.MINISTRY, "DE", ALL_ROLES),
-    ("ngo-de", "Wachposten Rechtsschutz e.V. (demo)", Kind.NGO, "DE",
-     (Role.CASEWORKER, Role.ORG_ADMIN)),
-    ("ngo-be", "Ligue Balise Belgique (demo)", Kind.NGO, "BE",
-     (Role.CASEWORKER, Role.ORG_ADMIN)),
-    ("ngo-it", "Osservatorio Promesse Mantenute (demo)", Kind.NGO, "IT",
-     (Role.CASEWORKER, Role.ORG_ADMIN)),
-    ("audit-eu", "European Assurance Review Office (demo)", Kind.AUDIT_BODY, "BE",
-     (Role.AUDITOR, Role.ORG_ADMIN)),
-]
-
-
-def username(slug: str, role: str) -> str:
-    return f"{slug}.{ROLE_SHORT[role]}"
-
-
-DEMO_USERNAMES = [
-    username(slug, role) for slug, *_rest, roles in ORGANISATIONS for role in roles
-]
-DEMO_SLUGS = [slug for slug, *_rest in ORGANISATIONS]
-
 A = Assurance.Type
 P = ProceedingEvent.Kind
 S = Case.Status
 Outcome = Finding.Outcome
 Category = Offence.Category
-
-
-@dataclass
-class Step:
-    to: str
-    days_ago: int
-    note: str = ""
-    by: str = Role.CASEWORKER
-    closure_reason: str = ""
-
-
-@dataclass
-class Check:
-    """A visit reported `days_ago`: a finding per assurance of the case, "complied" unless
-    `outcomes` says otherwise ({assurance type: outcome}). A refused visit checks nothing: its
-    findings are "unverifiable", and the refusal itself denies the monitoring access."""
-
-    days_ago: int
-    outcomes: dict[str, str] = field(default_factory=dict)
-    access: str = "granted"
-    visitors: str = "Consular officials"
-    narrative: str = ""
-
-
-@dataclass
-class DemoCase:
-    owner: str
-    subject: dict[str, Any]
-    nationalities: list[tuple[str, int | None]]
-    case: dict[str, Any]
-    offences: list[tuple[str, str, str]]
-    steps: list[Step] = field(default_factory=list)
-    proceedings: list[dict[str, Any]] = field(default_factory=list)
-    assurances: list[dict[str, Any]] = field(default_factory=list)
-    named_recipients: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-
-
-def _checks(first: int, last: int, every: int, **special: Check) -> list[Check]:
-    """Visits from `first` days ago to `last`, one each `every` days; `special` replaces the
-    visit of the same day ("d120": a Check for 120 days ago)."""
-    days = range(first, last - 1, -every)
-    return [special.get(f"d{d}", Check(d)) for d in days]
 
 
 def _assurance(type_: str, days_ago: int, text: str, **fields) -> dict[str, Any]:
@@ -207,7 +110,7 @@ DEMO_CASES: list[DemoCase] = [
             _assurance(A.FAMILY_CONTACT, 470, "The family may visit once a month.",
                        disclosed_to_court=False),
         ],
-        checks=_checks(
+        checks=checks(
             297, 27, 30,
             d177=Check(177, {A.NO_TORTURE: Outcome.COMPLIED_WITH_CONCERNS},
                        narrative="Marked weight loss; says the cell is unheated."),
@@ -473,7 +376,7 @@ DEMO_CASES: list[DemoCase] = [
             _visits(820, "Italy", 15, monitoring_private=True),
             _assurance(A.FAMILY_CONTACT, 820, "Monthly family visits."),
         ],
-        checks=_checks(
+        checks=checks(
             727, 7, 60,
             d367=Check(367, {A.NO_TORTURE: Outcome.ALLEGATION_PENDING},
                        narrative="Reports beatings during interrogation; bruising seen."),
@@ -507,7 +410,7 @@ DEMO_CASES: list[DemoCase] = [
             _assurance(A.NO_TORTURE, 1120, "No torture or ill-treatment."),
             _visits(1120, "Italy", 30, monitoring_private=False),
         ],
-        checks=_checks(
+        checks=checks(
             1047, 57, 90,
             d597=Check(597, access="refused"),
             d327=Check(327, {A.NO_TORTURE: Outcome.UNVERIFIABLE},
@@ -515,246 +418,3 @@ DEMO_CASES: list[DemoCase] = [
         ),
     ),
 ]
-
-
-class Command(BaseCommand):
-    help = (
-        "Load the demo: organisations in France, Germany, Belgium and Italy, an audit body, "
-        "an account for each role, a sharing group and a dozen fictional cases. Running it "
-        "again changes nothing."
-    )
-
-    def handle(self, *args, **options):
-        User = get_user_model()
-        slugs = set(Organisation.objects.filter(slug__in=DEMO_SLUGS).values_list("slug",
-                                                                                 flat=True))
-        usernames = set(
-            User.objects.filter(username__in=[*DEMO_USERNAMES, STAFF_USERNAME]).values_list(
-                "username", flat=True
-            )
-        )
-        if len(slugs) == len(DEMO_SLUGS) and len(usernames) == len(DEMO_USERNAMES) + 1:
-            self.stdout.write("The demo data is already loaded; nothing changed.")
-            self._print_accounts()
-            return
-        if slugs or usernames:
-            taken = sorted(slugs | usernames)
-            raise CommandError(
-                "Part of the demo is in the database but not all of it, so it holds other "
-                f"data: {', '.join(taken)} exist already. Nothing changed."
-            )
-        try:
-            with transaction.atomic():
-                counts = self._load()
-        except ValidationError as error:
-            raise CommandError(f"The demo data did not load: {one_line(error)}") from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Loaded the demo: {counts['organisations']} organisations, "
-                f"{counts['accounts']} accounts, {counts['cases']} cases."
-            )
-        )
-        self._print_accounts()
-
-    # --- loading -----------------------------------------------------------------------------
-
-    def _load(self) -> dict[str, int]:
-        User = get_user_model()
-        operator = services.Operator("seed_demo")
-        organisations: dict[str, Organisation] = {}
-        users: dict[str, Any] = {}
-        for slug, name, kind, country, roles in ORGANISATIONS:
-            organisation = services.organisation_create(
-                actor=operator, slug=slug, name=name, kind=kind, country=_country(country)
-            )
-            organisations[slug] = organisation
-            for role in roles:
-                user = User.objects.create_user(
-                    username(slug, role),
-                    email=f"{username(slug, role)}@demo.invalid",
-                    password=DEMO_PASSWORD,
-                )
-                services.membership_create(
-                    actor=operator, organisation=organisation, user=user, role=role
-                )
-                users[user.username] = user
-        User.objects.create_superuser(
-            STAFF_USERNAME, email=f"{STAFF_USERNAME}@demo.invalid", password=DEMO_PASSWORD
-        )
-
-        group = services.sharing_group_create(
-            actor=users[username("ngo-fr", Role.ORG_ADMIN)],
-            organisation=organisations["ngo-fr"],
-            name=SHARING_GROUP_NAME,
-            description="Cases of nationals of, or arrested in, France, Germany and Belgium.",
-            members=[organisations["ministry-de"], organisations["ngo-be"]],
-        )
-        for demo in DEMO_CASES:
-            _load_case(demo, organisations[demo.owner], users, group)
-        _call_due_now(organisations["ngo-fr"], users)
-        return {
-            "organisations": len(organisations),
-            "accounts": len(users) + 1,
-            "cases": len(DEMO_CASES),
-        }
-
-    def _print_accounts(self) -> None:
-        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
-        for slug, name, _kind, country, roles in ORGANISATIONS:
-            for role in roles:
-                self.stdout.write(f"  {username(slug, role):<24} {role:<11} {name} ({country})")
-        self.stdout.write(f"  {STAFF_USERNAME:<24} {'superuser':<11} platform staff")
-
-
-def _call_due_now(owner: Organisation, users: dict) -> FollowUp:
-    """A call to the family of the French NGO's monitored person, due from now on and assigned to
-    its caseworker: the first sweep after `make run` alerts them, so a newcomer sees one come."""
-    caseworker = users[username(owner.slug, Role.CASEWORKER)]
-    case = Case.objects.filter(owner=owner, status=S.MONITORING_ACTIVE).order_by("created_at")[0]
-    now = timezone.now()
-    return monitoring.follow_up_create(
-        actor=caseworker, case=case, window_opens_at=now, due_at=now + datetime.timedelta(days=2),
-        mode=FollowUp.Mode.CALL, assignee=caseworker,
-        note="Call the family: the last visit found marked weight loss.",
-    )
-
-
-def _country(code: str) -> Country:
-    country = Country.objects.filter(code=code).first()
-    if country is None:
-        raise CommandError(f"Country {code} is missing from the reference data: run migrate.")
-    return country
-
-
-def _instrument(key: tuple[str, str, str] | None) -> LegalInstrument | None:
-    if key is None:
-        return None
-    party_a, party_b, kind = key
-    instrument = LegalInstrument.objects.filter(
-        party_a_id=party_a, party_b_id=party_b, kind=kind
-    ).first()
-    if instrument is None:
-        raise CommandError(
-            f"The {kind} between {party_a} and {party_b} is missing from the reference data: "
-            "run migrate."
-        )
-    return instrument
-
-
-def _load_case(demo: DemoCase, owner: Organisation, users: dict, group) -> Case:
-    today = timezone.localdate()
-
-    def day(days_ago: int | None) -> datetime.date | None:
-        return None if days_ago is None else today - datetime.timedelta(days=days_ago)
-
-    def member(role: str):
-        return users[username(owner.slug, role)]
-
-    caseworker = member(Role.CASEWORKER)
-    subject_fields = dict(demo.subject)
-    if "protection_state" in subject_fields:
-        subject_fields["protection_state"] = _country(subject_fields["protection_state"])
-    subject = services.subject_create(
-        actor=caseworker,
-        organisation=owner,
-        nationalities=[
-            {"country": _country(code), "acquired_on": day(acquired)}
-            for code, acquired in demo.nationalities
-        ],
-        **subject_fields,
-    )
-
-    spec = dict(demo.case)
-    sharing_group = group if spec["distribution"] == Distribution.SHARING_GROUP else None
-    case = services.case_create(
-        actor=caseworker,
-        organisation=owner,
-        subject=subject,
-        status=spec.pop("status"),
-        requesting_state=_country("CN"),
-        requested_state=_country(spec.pop("requested")),
-        legal_instrument=_instrument(spec.pop("instrument")),
-        request_date=day(spec.pop("request", None)),
-        arrest_date=day(spec.pop("arrest", None)),
-        decision_date=day(spec.pop("decision", None)),
-        sharing_group=sharing_group,
-        offences=[
-            {"description": description, "category": category, "max_penalty": penalty}
-            for description, category, penalty in demo.offences
-        ],
-        named_recipients=[member(role) for role in demo.named_recipients],
-        **spec,
-    )
-
-    # Everything that happened, oldest first; on one day, proceedings before status changes.
-    events: list[tuple[int, int, Any]] = []
-    for proceeding in demo.proceedings:
-        fields = dict(proceeding)
-        days_ago = fields.pop("days_ago")
-        if "consulted_state" in fields:
-            fields["consulted_state"] = _country(fields["consulted_state"])
-        events.append((days_ago, 0, _proceeding(caseworker, case, day(days_ago), fields)))
-    for assurance in demo.assurances:
-        fields = dict(assurance)
-        days_ago = fields.pop("days_ago")
-        events.append((days_ago, 1, _assurance_writer(caseworker, case, day(days_ago), fields)))
-    for step in demo.steps:
-        events.append((step.days_ago, 2, _transition(member(step.by), case, step, day)))
-    for check in demo.checks:
-        events.append((check.days_ago, 3, _report(caseworker, case, check, day)))
-    for _days_ago, _order, write in sorted(events, key=lambda e: (-e[0], e[1])):
-        write()
-    return case
-
-
-def _proceeding(actor, case: Case, on: datetime.date, fields: dict):
-    return lambda: services.proceeding_create(actor=actor, case=case, date=on, **fields)
-
-
-def _assurance_writer(actor, case: Case, on: datetime.date, fields: dict):
-    return lambda: services.assurance_create(actor=actor, case=case, given_on=on, **fields)
-
-
-SEVERITY = {Outcome.COMPLIED: "low", Outcome.COMPLIED_WITH_CONCERNS: "medium",
-            Outcome.PARTIAL: "medium", Outcome.UNVERIFIABLE: "medium",
-            Outcome.ALLEGATION_PENDING: "high", Outcome.BREACH: "critical"}
-
-
-def _report(actor, case: Case, check: Check, day):
-    """The visit reported on the case's open check (the first visit, then each next one the
-    plan schedules), with a finding per assurance."""
-    def write():
-        follow_up = (
-            FollowUp.objects.filter(case=case, status__in=FollowUp.OPEN,
-                                    kind__in=(FollowUp.Kind.FIRST_VISIT, FollowUp.Kind.CADENCE))
-            .order_by("due_at").first()
-        )
-        granted = check.access == "granted"
-        usual = Outcome.COMPLIED if granted else Outcome.UNVERIFIABLE
-        findings = [
-            {"assurance": assurance, "outcome": outcome, "severity": SEVERITY[outcome],
-             "evidence_summary": check.narrative if outcome != Outcome.COMPLIED else ""}
-            for assurance in case.assurances.order_by("type")
-            # The service adds the refusal's own finding on the monitoring-access promise.
-            if granted or assurance.type != A.MONITORING_ACCESS
-            for outcome in [check.outcomes.get(assurance.type, usual)]
-        ]
-        monitoring.report_submit(
-            actor=actor, follow_up=follow_up, findings=findings, access=check.access,
-            checked_at=datetime.datetime.combine(day(check.days_ago), datetime.time(11),
-                                                 tzinfo=datetime.UTC),
-            visitors=check.visitors, narrative=check.narrative,
-            refusal_reason="None given" if check.access == "refused" else "",
-        )
-    return write
-
-
-def _transition(actor, case: Case, step: Step, day):
-    return lambda: services.case_transition(
-        actor=actor,
-        case=case,
-        to=step.to,
-        on=day(step.days_ago),
-        note=step.note,
-        closure_reason=step.closure_reason,
-    )
