@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import policy
 from .audit_checkpoints import Checkpoint, CheckpointUnreadable, checkpoint_file, last_checkpoint
 from .models import AuditChainHead, AuditEvent
 from .models.audit import GENESIS_HASH
@@ -42,8 +43,6 @@ def describe(obj) -> tuple[str, str, str]:
 
 
 def _organisation_of(obj) -> int | None:
-    from . import policy
-
     try:
         return policy.owner_of(obj)
     except LookupError:

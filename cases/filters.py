@@ -28,7 +28,7 @@ from .models.sharing import TLP, Distribution
 
 def _visible(model):
     def queryset(request):
-        return model.objects.visible_to(request.user)
+        return policy.visible(request.user, model)
 
     return queryset
 

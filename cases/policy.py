@@ -1,8 +1,9 @@
 """Who may see and do what: the one place that decides.
 
-Every query of case data starts from `restrict()` (through `Model.objects.visible_to(user)`),
-and every write is checked with `require()` before a service touches the database. A record a
-user may not see is simply absent: a 404, missing from lists, counts, filters and exports.
+Every query of case data starts here, from `visible(user, Model)` (or `restrict(queryset,
+user)` to narrow a queryset in hand), and every write is checked with `require()` before a
+service touches the database. A record a user may not see is simply absent: a 404, missing from
+lists, counts, filters and exports. The models know nothing of the policy: it imports them.
 
 Visibility is built from subqueries over memberships, never from lists of ids held in Python,
 and platform staff get nothing from being staff: only memberships open records.

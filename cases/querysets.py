@@ -2,9 +2,6 @@ from django.db import models
 
 
 class RestrictedQuerySet(models.QuerySet):
-    """A queryset of case data: `visible_to(user)` is the one way views reach it."""
-
-    def visible_to(self, user) -> "RestrictedQuerySet":
-        from . import policy
-
-        return policy.restrict(self, user)
+    """The queryset class monitoring's records declare. It restricts nothing by itself: every
+    query of case data starts from the policy (`policy.visible(user, Model)`, or
+    `policy.restrict(queryset, user)`), which knows no model's manager."""

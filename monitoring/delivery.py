@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone
 
+from cases import policy
 from cases.models import Case
 
 from .models import Export, Notification
@@ -69,10 +70,10 @@ def _message(notification: Notification) -> EmailMessage:
 def _still_for(notification: Notification) -> bool:
     """Whether the recipient may still see what the notification is about."""
     if notification.case_id is not None:
-        return Case.objects.visible_to(notification.recipient).filter(
+        return policy.visible(notification.recipient, Case).filter(
             pk=notification.case_id
         ).exists()
-    return Export.objects.visible_to(notification.recipient).filter(
+    return policy.visible(notification.recipient, Export).filter(
         pk=notification.export_id
     ).exists()
 

@@ -1,5 +1,6 @@
 import django_filters as filters
 
+from cases import policy
 from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet
 from cases.models import Case
 
@@ -7,7 +8,7 @@ from .models import CheckReport, Evidence, Export, Finding, FollowUp, Notificati
 
 
 def _visible_cases(request):
-    return Case.objects.visible_to(request.user)
+    return policy.visible(request.user, Case)
 
 
 class MineFilter(StrictFilterSet):

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.db.models import Q
 
+from cases import policy
 from cases.models import Case, SharingGroupMembership
 from cases.models.sharing import Distribution
 
@@ -24,7 +25,7 @@ def case_compliance(case: Case, user=None) -> dict:
     findings = Finding.objects.filter(case=case)
     reports = case.check_reports.all()
     if user is not None:
-        findings, reports = findings.visible_to(user), reports.visible_to(user)
+        findings, reports = policy.restrict(findings, user), policy.restrict(reports, user)
     findings = list(findings.order_by("observed_at", "created_at"))
     by_assurance: dict = defaultdict(list)
     for finding in findings:

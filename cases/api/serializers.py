@@ -56,7 +56,7 @@ class ColleagueField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", **kwargs)
 
     def get_queryset(self):
-        mine = Membership.objects.visible_to(self.context["request"].user)
+        mine = policy.visible(self.context["request"].user, Membership)
         return User.objects.filter(pk__in=mine.values("user_id"))
 
 

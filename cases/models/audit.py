@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import RestrictedQuerySet
 from .organisations import Organisation
 
 GENESIS_HASH = "0" * 64
@@ -65,8 +64,6 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-seq"]

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import RestrictedQuerySet
 from .organisations import Organisation, SharingGroup
 from .reference import Country, LegalInstrument
 from .sharing import TLP, Distribution, sharing_group_iff_distribution
@@ -132,8 +131,6 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = RestrictedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -197,8 +194,6 @@ class CaseTransition(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = RestrictedQuerySet.as_manager()
-
     class Meta:
         ordering = ["date", "recorded_at"]
 
@@ -239,8 +234,6 @@ class ProceedingEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "created_at"]
@@ -315,8 +308,6 @@ class Assurance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

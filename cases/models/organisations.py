@@ -2,7 +2,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import RestrictedQuerySet
 from .reference import Country
 
 
@@ -46,8 +45,6 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = RestrictedQuerySet.as_manager()
-
     class Meta:
         ordering = ["organisation__name", "user__username"]
         constraints = [
@@ -86,8 +83,6 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -115,8 +110,6 @@ class SharingGroup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -4,7 +4,6 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import RestrictedQuerySet
 from .organisations import Organisation
 from .reference import Country
 
@@ -64,8 +63,6 @@ class Subject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

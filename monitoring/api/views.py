@@ -124,7 +124,7 @@ class CheckReportViewSet(ReadViewSet):
     def optimise(self, queryset):
         # Only the findings the caller may see travel inside a report.
         return queryset.select_related("case").prefetch_related(
-            Prefetch("findings", queryset=Finding.objects.visible_to(self.request.user)
+            Prefetch("findings", queryset=policy.visible(self.request.user, Finding)
                      .select_related("case", "assurance"))
         )
 
@@ -167,7 +167,7 @@ class FindingViewSet(ReadViewSet, UpdateWithService):
         finding = self.get_object()
         context = self.get_serializer_context()
         if request.method == "GET":
-            comments = FindingComment.objects.visible_to(request.user).filter(
+            comments = policy.visible(request.user, FindingComment).filter(
                 finding=finding
             ).select_related("organisation", "author")
             return Response(s.FindingCommentSerializer(comments, many=True, context=context).data)
