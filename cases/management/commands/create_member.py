@@ -1,4 +1,5 @@
 import os
+from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -41,48 +42,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, organisation, role, password, email, **options):
-        User = get_user_model()
         if password is None:
             password = os.environ.get(PASSWORD_ENV) or None
-        organisation_row = Organisation.objects.filter(slug=organisation).first()
-        if organisation_row is None:
-            raise CommandError(f"Unknown organisation '{organisation}'.")
-        if role not in Membership.Role.values:
-            raise CommandError(
-                f"Unknown role '{role}'. Choose one of: {', '.join(Membership.Role.values)}."
-            )
-        if email is not None:
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise CommandError(f"'{email}' is not a valid e-mail address.") from None
-
-        user = User.objects.filter(username=username).first()
-        if user is not None and Membership.objects.filter(
-            user=user, organisation=organisation_row
-        ).exists():
-            raise CommandError(
-                f"'{username}' is already a member of '{organisation}'; "
-                "change the role through the API or the admin."
-            )
-        new_user = user is None
-        if new_user:
-            if not password:
-                raise CommandError(
-                    f"'{username}' is a new user: give a password with --password or "
-                    f"${PASSWORD_ENV}."
-                )
-            user = User(username=username, email=email or "")
-            try:
-                user.full_clean(exclude=["password"])
-            except ValidationError as error:
-                raise CommandError(one_line(error)) from None
-        if password:
-            try:
-                password_validation.validate_password(password, user)
-            except ValidationError as error:
-                raise CommandError("Password refused: " + " ".join(error.messages)) from None
-
+        organisation_row = _organisation(organisation, role, email)
+        user, new_user = _user(username, organisation_row, password, email)
         try:
             with transaction.atomic():
                 if password:
@@ -108,3 +71,54 @@ class Command(BaseCommand):
                 f"{what} '{username}'; now {role} of '{organisation_row.slug}'."
             )
         )
+
+
+def _organisation(slug: str, role: str, email: str | None) -> Organisation:
+    """The organisation named, once the role and the e-mail address are known to be valid."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise CommandError(f"Unknown organisation '{slug}'.")
+    if role not in Membership.Role.values:
+        raise CommandError(
+            f"Unknown role '{role}'. Choose one of: {', '.join(Membership.Role.values)}."
+        )
+    if email is not None:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise CommandError(f"'{email}' is not a valid e-mail address.") from None
+    return organisation
+
+
+def _user(
+    username: str, organisation: Organisation, password: str | None, email: str | None
+) -> tuple[Any, bool]:
+    """The user to add (an unsaved one when new) and whether it is new; refused when it is
+    already a member, or when its fields or the password do not validate."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None and Membership.objects.filter(
+        user=user, organisation=organisation
+    ).exists():
+        raise CommandError(
+            f"'{username}' is already a member of '{organisation.slug}'; "
+            "change the role through the API or the admin."
+        )
+    new_user = user is None
+    if new_user:
+        if not password:
+            raise CommandError(
+                f"'{username}' is a new user: give a password with --password or "
+                f"${PASSWORD_ENV}."
+            )
+        user = User(username=username, email=email or "")
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as error:
+            raise CommandError(one_line(error)) from None
+    if password:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("Password refused: " + " ".join(error.messages)) from None
+    return user, new_user
