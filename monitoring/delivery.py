@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case
 
-from .models import Export, Notification
+from .models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ def _still_for(notification: Notification) -> bool:
         return Case.objects.visible_to(notification.recipient).filter(
             pk=notification.case_id
         ).exists()
-    return Export.objects.visible_to(notification.recipient).filter(
-        pk=notification.export_id
-    ).exists()
+    # An export's notice: the export, another app's record, is reached through the relation.
+    exports = Notification.export.field.related_model.objects
+    return exports.visible_to(notification.recipient).filter(pk=notification.export_id).exists()
 
 
 def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
