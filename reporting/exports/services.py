@@ -87,7 +87,7 @@ def export_request(*, actor, kind: str, format: str, filters: dict | None = None
     return export
 
 
-# --- taking it out, and letting it go --------------------------------------------------------
+# --- taking it out ---------------------------------------------------------------------------
 
 
 class Gone(Exception):
