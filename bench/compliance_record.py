@@ -431,7 +431,7 @@ def explain(user) -> list[str]:
     from django.db import connection
     from django.db.models import Count
 
-    from monitoring.record import counted_findings
+    from reporting.record import counted_findings
 
     qs = (counted_findings(user).values("case__requesting_state_id")
           .annotate(cases=Count("case", distinct=True)).order_by("case__requesting_state_id"))
@@ -452,9 +452,9 @@ def main(argv=None) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from monitoring.api.views import ComplianceRecordView, RiskBriefView
     from monitoring.models import Finding
-    from monitoring.record import counted_findings
+    from reporting.api.views import ComplianceRecordView, RiskBriefView
+    from reporting.record import counted_findings
 
     t = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

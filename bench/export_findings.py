@@ -14,7 +14,7 @@ Then, `--repeat` times each, alternating:
 - COPY: `COPY (<the export's own SELECT>) TO STDOUT WITH (FORMAT csv, HEADER)`, the statement
   Django builds for the export (the restricted, filtered queryset, RED excluded), streamed by
   psycopg into a temporary file;
-- export: `monitoring.exports.services.export_build()` of a findings export in CSV, in a fresh
+- export: `reporting.exports.build.export_build()` of a findings export in CSV, in a fresh
   child process (so that its peak memory is its own): the same query, each cell formatted and
   neutralised, the CSV written to a temporary file, hashed, stored in MEDIA_ROOT, audited.
 It prints the wall time of each, their ratio, the child's peak resident memory (and its memory
@@ -64,8 +64,8 @@ def rss_mb() -> float:
 def child(export_id: str) -> None:
     """Build one export in this process and print what it cost."""
     baseline = rss_mb()
-    from monitoring.exports.services import export_build
-    from monitoring.models import Export
+    from reporting.exports.build import export_build
+    from reporting.models import Export
 
     start = time.perf_counter()
     outcome = export_build(export_id=export_id)
@@ -81,7 +81,7 @@ def copy_rows(user) -> tuple[float, int]:
     import psycopg
     from django.db import connection
 
-    from monitoring.exports import rows
+    from reporting.exports import rows
 
     queryset = rows.filtered(user, "findings", {})
     cols = rows.columns("findings", False)
@@ -122,8 +122,9 @@ def main(argv=None) -> None:
     from django.db import connection, transaction
 
     from cases.models import Membership, Organisation
-    from monitoring.exports import rows
-    from monitoring.models import Export, Finding
+    from monitoring.models import Finding
+    from reporting.exports import rows
+    from reporting.models import Export
 
     t = time.perf_counter()
     if args.reuse:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cases",
     "monitoring",
+    "reporting",
     # The demo data: above every app, imported by none.
     "demo",
 ]
@@ -235,7 +236,7 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "monitoring.models.FollowUp.Status",
         "WritableFollowUpStatusEnum": "monitoring.api.serializers.WRITABLE_STATUSES",
         "DistributionEnum": "cases.models.sharing.Distribution",
-        "ExportKindEnum": "monitoring.models.Export.Kind",
+        "ExportKindEnum": "reporting.models.Export.Kind",
         "NotificationKindEnum": "monitoring.models.Notification.Kind",
         "CustodyPhaseEnum": "monitoring.cadence.CustodyPhase",
     },

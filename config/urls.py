@@ -8,12 +8,15 @@ from cases.api import urls as cases_api
 from monitoring import urls as monitoring_web
 from monitoring.api import urls as monitoring_api
 from monitoring.views.dashboard import Dashboard
+from reporting import urls as reporting_web
+from reporting.api import urls as reporting_api
 
 router = DefaultRouter()
-for prefix, viewset, basename in cases_api.routes + monitoring_api.routes:
+for prefix, viewset, basename in cases_api.routes + monitoring_api.routes + reporting_api.routes:
     router.register(prefix, viewset, basename=basename)
 
-api_v1 = [*cases_api.urlpatterns, *monitoring_api.urlpatterns, *router.urls]
+api_v1 = [*cases_api.urlpatterns, *monitoring_api.urlpatterns, *reporting_api.urlpatterns,
+          *router.urls]
 
 urlpatterns = [
     # The web application.
@@ -22,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(cases_web)),
     path("", include(monitoring_web)),
+    path("", include(reporting_web)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from cases import policy
 from cases.models import Case
 
-from .models import Export, Notification
+from .models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ def _still_for(notification: Notification) -> bool:
         return policy.visible(notification.recipient, Case).filter(
             pk=notification.case_id
         ).exists()
-    return policy.visible(notification.recipient, Export).filter(
+    # An export's notice: the export, another app's record, is reached through the relation.
+    exports = Notification.export.field.related_model
+    return policy.visible(notification.recipient, exports).filter(
         pk=notification.export_id
     ).exists()
 

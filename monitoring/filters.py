@@ -4,7 +4,7 @@ from cases import policy
 from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet
 from cases.models import Case
 
-from .models import CheckReport, Evidence, Export, Finding, FollowUp, Notification
+from .models import CheckReport, Evidence, Finding, FollowUp, Notification
 
 
 def _visible_cases(request):
@@ -75,15 +75,4 @@ class NotificationFilter(StrictFilterSet):
 
     class Meta:
         model = Notification
-        fields = []
-
-
-class ExportFilter(MineFilter):
-    mine_field = "requester"
-    kind = ChoicesFilter(choices=Export.Kind.choices)
-    status = ChoicesFilter(choices=Export.Status.choices)
-    mine = StrictBooleanFilter(method="only_mine", label="Requested by me")
-
-    class Meta:
-        model = Export
         fields = []

@@ -16,7 +16,6 @@ from cases.policy import Resource, Rule, by_case
 from .models import (
     CheckReport,
     Evidence,
-    Export,
     Finding,
     FindingComment,
     FindingShare,
@@ -89,18 +88,6 @@ def notifications(queryset: QuerySet, user) -> QuerySet:
     )
 
 
-def exports(queryset: QuerySet, user) -> QuerySet:
-    """The requester's own files while it may still export for their organisation, and those
-    of its organisation for its auditors, except files holding identifiers, which auditors
-    never see."""
-    exporting = policy.organisations_with(user, Resource.EXPORT, policy.Action.VIEW)
-    auditing = policy.organisations_with(user, Resource.EXPORT, policy.Action.VIEW_AUDIT)
-    return queryset.filter(
-        Q(requester_id=user.pk, organisation_id__in=exporting)
-        | Q(organisation_id__in=auditing, include_identifiers=False)
-    )
-
-
 RULES = (
     Rule(MonitoringPlan, Resource.MONITORING, by_case),
     Rule(FollowUp, Resource.MONITORING, by_case),
@@ -110,5 +97,4 @@ RULES = (
     Rule(FindingComment, Resource.MONITORING, finding_children),
     Rule(Evidence, Resource.MONITORING, evidence),
     Rule(Notification, Resource.NOTIFICATION, notifications),
-    Rule(Export, Resource.EXPORT, exports),
 )

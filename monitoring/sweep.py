@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -20,11 +21,23 @@ from django.utils import timezone
 from cases.models import Membership
 from cases.models.sharing import TLP
 
+from . import services
 from .models import FollowUp, MonitoringPlan, Notification, NotificationPreference
 
 Status = FollowUp.Status
 Kind = Notification.Kind
 CHUNK = 1000
+
+# Periodic work of other apps that an operator's sweep (`manage.py monitoring_sweep`) runs
+# too, after the delivery: (name, job), each job returning what it did. Beat runs them on
+# schedules of their own.
+SWEEP_JOBS: list[tuple[str, Callable[[], object]]] = []
+
+
+def register_sweep_job(name: str, job: Callable[[], object]) -> None:
+    if (name, job) not in SWEEP_JOBS:
+        SWEEP_JOBS.append((name, job))
+
 
 # alert_stage values, in the order they are reached.
 STAGES = [(1, Kind.DUE_SOON), (2, Kind.DUE), (3, Kind.OVERDUE)]
@@ -221,8 +234,6 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
 
 
 def _missed(now, report: SweepReport) -> int:
-    from . import services
-
     count = 0
     for ids in _chunks(FollowUp.objects.filter(status__in=FollowUp.OPEN, missed_at__lte=now)):
         for follow_up in FollowUp.objects.filter(pk__in=ids).select_related("case", "plan"):

@@ -40,17 +40,3 @@ def deliver_pending_task() -> int:
 @shared_task(name="monitoring.deliver", **RETRY)
 def deliver_task(notification_id: int) -> str:
     return delivery.deliver(notification_id)
-
-
-@shared_task(name="monitoring.export_build", **RETRY)
-def export_build_task(export_id: str) -> str:
-    from .exports.services import export_build
-
-    return export_build(export_id=export_id, notify=True)
-
-
-@shared_task(name="monitoring.exports_purge", **RETRY)
-def exports_purge_task() -> dict:
-    from .exports.services import exports_purge
-
-    return exports_purge()

@@ -499,7 +499,7 @@ class OrgRecords:
         self.leave_group = SharingGroupFactory(
             name="FR-DE to leave", owner=world.ngo_fr, members=[world.ministry_de]
         )
-        from monitoring.exports.services import export_request
+        from reporting.exports.services import export_request
 
         self.export = export_request(actor=world.fr_caseworker, kind="cases", format="csv")
         self.identified_export = export_request(

@@ -104,7 +104,8 @@ def _transition(person: Person, case_id, to: str, on: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, world, shots):
     from cases.models import Assurance, Case, Subject
-    from monitoring.models import Export, Finding, FollowUp
+    from monitoring.models import Finding, FollowUp
+    from reporting.models import Export
 
     # The caseworker records the subject and the case, shared with the FR-DE group.
     worker = Person(browser, live_server, "fr_caseworker", shots)

@@ -333,7 +333,7 @@ def test_seed_demo_accounts_share_one_password_and_cover_every_role(demo):
 
 def test_seed_demo_reports_visits_whose_findings_make_a_record(demo):
     from monitoring.models import CheckReport, Finding, FollowUp
-    from monitoring.record import compliance_record
+    from reporting.record import compliance_record
 
     monitored = Case.objects.filter(status__in=("monitoring_active", "monitoring_closed"))
     assert set(CheckReport.objects.values_list("case", flat=True)) == set(

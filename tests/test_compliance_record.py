@@ -28,7 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import Assurance, Case, LegalInstrument
 from cases.models.sharing import TLP, Distribution
 from monitoring.models import CheckReport, Finding, FollowUp
-from monitoring.record import compliance_record, compliance_records
+from reporting.record import compliance_record, compliance_records
 
 from .conftest import api_client
 from .factories import (

@@ -13,8 +13,8 @@ from django.urls import reverse
 from cases import services as case_services
 from cases.models import AuditEvent, Membership, SharingGroupMembership
 from cases.models.sharing import TLP, Distribution
-from monitoring.exports import services as exports
-from monitoring.models import Export, ExportRow
+from reporting.exports import services as exports
+from reporting.models import Export, ExportRow
 
 from .conftest import api_client
 from .factories import AssuranceFactory, CaseFactory
@@ -133,7 +133,7 @@ def test_the_web_download_says_the_file_was_withdrawn(world, shared_case):
     SharingGroupMembership.objects.filter(organisation=world.ministry_de).delete()
     client = Client()
     client.force_login(world.de_caseworker)
-    response = client.get(reverse("monitoring:export_download", args=[export.pk]))
+    response = client.get(reverse("reporting:export_download", args=[export.pk]))
     assert response.status_code == 410 and "withdrawn" in response.content.decode()
-    page = client.get(reverse("monitoring:export_detail", args=[export.pk])).content.decode()
+    page = client.get(reverse("reporting:export_detail", args=[export.pk])).content.decode()
     assert "withdrawn" in page.lower()

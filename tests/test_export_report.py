@@ -1,4 +1,4 @@
-"""The PDF compliance report (monitoring/exports/report.py) over the dataset of the compliance
+"""The PDF compliance report (reporting/exports/report.py) over the dataset of the compliance
 record tests: ngo_fr's caseworker counts five cases toward China (A, B, C, E, K) and two
 toward Russia (H, I), so China is reported in full and Russia only as "<3".
 """
@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from cases.models import Country
-from monitoring.exports import report
+from reporting.exports import report
 
 from . import test_compliance_record as seeded
 from .factories import country

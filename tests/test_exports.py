@@ -25,8 +25,10 @@ from openpyxl import load_workbook
 
 from cases.models import AuditEvent
 from cases.models.sharing import TLP, Distribution
-from monitoring.exports import services as exports
-from monitoring.models import Export, Finding, Notification
+from monitoring.models import Finding, Notification
+from reporting.exports import build
+from reporting.models import Export
+from reporting.tasks import exports_purge
 
 from .conftest import api_client
 from .factories import AssuranceFactory, CaseFactory, SubjectFactory
@@ -367,7 +369,7 @@ def test_a_file_labelled_by_the_strictest_label_it_holds(world, cases):
 
 def test_a_large_export_is_built_by_a_worker_with_progress_and_a_notice(
         world, cases, settings, django_capture_on_commit_callbacks):
-    from monitoring.tasks import export_build_task
+    from reporting.tasks import export_build_task
 
     settings.EXPORT_INLINE_MAX_ROWS = 1
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -393,7 +395,7 @@ def test_progress_of_a_csv_copied_by_postgresql_waits_for_the_end_of_the_copy(wo
     # write there would wait for the COPY, which waits to be read, for ever.
     from psycopg.pq import TransactionStatus
 
-    from monitoring.exports import rows
+    from reporting.exports import rows
 
     reports = []
 
@@ -418,10 +420,10 @@ def test_a_build_whose_worker_died_is_taken_again(world, cases, settings,
     with django_capture_on_commit_callbacks(execute=False):
         export = _request(world.fr_caseworker, kind="cases", format="csv")
     Export.objects.filter(pk=export["id"]).update(status="running", started_at=NOW)
-    assert exports.export_build(export_id=export["id"]) == "skipped"
+    assert build.export_build(export_id=export["id"]) == "skipped"
     time_machine.move_to(NOW + datetime.timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert exports.exports_purge()["requeued"] == 1
+        assert exports_purge()["requeued"] == 1
     assert Export.objects.get(pk=export["id"]).status == "ready"
 
 
@@ -433,11 +435,11 @@ def test_expired_exports_are_gone(world, cases, time_machine):
     time_machine.move_to(NOW + datetime.timedelta(days=7, minutes=1))
     response = _download(world.fr_caseworker, export["id"], status=410)
     assert "expired" in response.json()["detail"]
-    assert exports.exports_purge() == {"expired": 1, "requeued": 0}
+    assert exports_purge() == {"expired": 1, "requeued": 0}
     assert not stored.file.storage.exists(stored.file.name)
     assert Export.objects.get(pk=export["id"]).status == "expired"
     _download(world.fr_caseworker, export["id"], status=410)
-    assert exports.exports_purge() == {"expired": 0, "requeued": 0}
+    assert exports_purge() == {"expired": 0, "requeued": 0}
 
 
 def test_a_requester_who_left_gets_no_file_built(world, cases, settings,
@@ -448,6 +450,6 @@ def test_a_requester_who_left_gets_no_file_built(world, cases, settings,
     with django_capture_on_commit_callbacks(execute=False):
         export = _request(world.fr_caseworker, kind="cases", format="csv")
     Membership.objects.filter(user=world.fr_caseworker).delete()
-    assert exports.export_build(export_id=export["id"]) == "failed"
+    assert build.export_build(export_id=export["id"]) == "failed"
     stored = Export.objects.get(pk=export["id"])
     assert stored.status == "failed" and not stored.file

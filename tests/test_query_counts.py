@@ -85,7 +85,7 @@ def _events(world, n):
 
 
 def _exports(world, n):
-    from monitoring.models import Export
+    from reporting.models import Export
 
     Export.objects.bulk_create(
         Export(requester=world.fr_admin, organisation=world.ngo_fr, kind="cases", format="csv")

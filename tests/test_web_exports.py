@@ -21,21 +21,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models.sharing import TLP, Distribution
-from monitoring.exports import services as exports
-from monitoring.models import Export, Finding
-from monitoring.record import compliance_record
+from monitoring.models import Finding
+from reporting.exports import services as exports
+from reporting.models import Export
+from reporting.record import compliance_record
 
 from .factories import CaseFactory, SubjectFactory
 from .test_compliance_record import check, make_case
 
 PASSWORD = "correct horse battery staple"
 PAGES = {
-    "monitoring:export_list",
-    "monitoring:export_create",
-    "monitoring:export_detail",
-    "monitoring:export_download",
-    "monitoring:record",
-    "monitoring:record_summary",
+    "reporting:export_list",
+    "reporting:export_create",
+    "reporting:export_detail",
+    "reporting:export_download",
+    "reporting:record",
+    "reporting:record_summary",
 }
 EVERYONE = [f"{org}_{role}" for org in ("fr", "de", "it")
             for role in ("caseworker", "liaison", "auditor", "admin")]
@@ -64,10 +65,10 @@ def cases(world):
 
 def _ask(user, **fields) -> Export:
     """An export asked through the page, which redirects to its detail page."""
-    response = signed_in(user).post(reverse("monitoring:export_create"), fields)
+    response = signed_in(user).post(reverse("reporting:export_create"), fields)
     assert response.status_code == 302, response.content.decode()[:2000]
     export = Export.objects.get(requester=user, pk=response["Location"].split("/")[-2])
-    assert response["Location"] == reverse("monitoring:export_detail", args=[export.pk])
+    assert response["Location"] == reverse("reporting:export_detail", args=[export.pk])
     return export
 
 
@@ -78,8 +79,8 @@ def _content(response) -> bytes:
 # --- who reaches which page ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["monitoring:export_list", "monitoring:export_create",
-                                  "monitoring:record", "monitoring:record_summary"])
+@pytest.mark.parametrize("name", ["reporting:export_list", "reporting:export_create",
+                                  "reporting:record", "reporting:record_summary"])
 @pytest.mark.parametrize("who", EVERYONE)
 def test_every_member_has_the_export_pages_and_the_record(world, name, who):
     assert signed_in(getattr(world, who)).get(reverse(name)).status_code == 200
@@ -89,8 +90,8 @@ def test_every_member_has_the_export_pages_and_the_record(world, name, who):
 def test_anonymous_is_sent_to_sign_in(world, name, client):
     export = Export.objects.create(requester=world.fr_caseworker, organisation=world.ngo_fr,
                                    kind="cases", format="csv")
-    args = [export.pk] if name in ("monitoring:export_detail",
-                                   "monitoring:export_download") else []
+    args = [export.pk] if name in ("reporting:export_detail",
+                                   "reporting:export_download") else []
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -106,12 +107,12 @@ def test_an_export_is_seen_and_downloaded_by_its_requester_and_its_auditors(worl
     assert export.status == Export.Status.READY
     client = signed_in(getattr(world, who))
     expected = SEES_CASEWORKERS_EXPORT.get(who, 404)
-    assert client.get(reverse("monitoring:export_detail", args=[export.pk])).status_code \
+    assert client.get(reverse("reporting:export_detail", args=[export.pk])).status_code \
         == expected
-    download = client.get(reverse("monitoring:export_download", args=[export.pk]))
+    download = client.get(reverse("reporting:export_download", args=[export.pk]))
     assert download.status_code == expected
-    listed = client.get(reverse("monitoring:export_list")).content.decode()
-    assert (reverse("monitoring:export_detail", args=[export.pk]) in listed) == (
+    listed = client.get(reverse("reporting:export_list")).content.decode()
+    assert (reverse("reporting:export_detail", args=[export.pk]) in listed) == (
         expected == 200)
     if expected == 200:
         body = _content(download)
@@ -124,9 +125,9 @@ def test_a_small_export_is_ready_at_once_with_its_facts(world, cases):
     export = _ask(world.fr_caseworker, kind="cases", format="json", status=["request_received"])
     assert export.filters == {"status": ["request_received"]}
     page = signed_in(world.fr_caseworker).get(
-        reverse("monitoring:export_detail", args=[export.pk])).content.decode()
+        reverse("reporting:export_detail", args=[export.pk])).content.decode()
     assert 'hx-trigger="every 2s"' not in page
-    assert reverse("monitoring:export_download", args=[export.pk]) in page
+    assert reverse("reporting:export_download", args=[export.pk]) in page
     assert export.sha256 in page and "TLP:AMBER" in page
     assert '<progress id="export-progress" max="100" value="100">' in page
     assert "verify_export" in page
@@ -135,7 +136,7 @@ def test_a_small_export_is_ready_at_once_with_its_facts(world, cases):
 def test_the_partner_exports_what_is_shared_and_never_identifiers(world, cases):
     export = _ask(world.de_caseworker, kind="cases", format="csv")
     body = _content(signed_in(world.de_caseworker).get(
-        reverse("monitoring:export_download", args=[export.pk])))
+        reverse("reporting:export_download", args=[export.pk])))
     assert b"X-group" in body and b"X-de_own" in body and b"X-org" not in body
     assert b"Person group" not in body
 
@@ -144,22 +145,22 @@ def test_an_export_with_identifiers_is_not_for_the_auditor(world, cases):
     export = _ask(world.fr_caseworker, kind="cases", format="csv", include_identifiers="on")
     assert export.include_identifiers
     owner = signed_in(world.fr_caseworker)
-    body = _content(owner.get(reverse("monitoring:export_download", args=[export.pk])))
+    body = _content(owner.get(reverse("reporting:export_download", args=[export.pk])))
     assert b"Person org" in body
     auditor = signed_in(world.fr_auditor)
-    assert auditor.get(reverse("monitoring:export_detail", args=[export.pk])).status_code == 404
-    assert auditor.get(reverse("monitoring:export_download",
+    assert auditor.get(reverse("reporting:export_detail", args=[export.pk])).status_code == 404
+    assert auditor.get(reverse("reporting:export_download",
                                args=[export.pk])).status_code == 404
-    assert reverse("monitoring:export_detail", args=[export.pk]) not in auditor.get(
-        reverse("monitoring:export_list")).content.decode()
+    assert reverse("reporting:export_detail", args=[export.pk]) not in auditor.get(
+        reverse("reporting:export_list")).content.decode()
 
 
 @pytest.mark.parametrize("who", ["fr_auditor", "de_caseworker"])
 def test_identifiers_are_offered_only_to_roles_that_see_them(world, cases, who):
     user = getattr(world, who)
-    page = signed_in(user).get(reverse("monitoring:export_create")).content.decode()
+    page = signed_in(user).get(reverse("reporting:export_create")).content.decode()
     assert ('name="include_identifiers"' in page) == (who == "de_caseworker")
-    findings = signed_in(user).get(reverse("monitoring:export_create") + "?kind=findings")
+    findings = signed_in(user).get(reverse("reporting:export_create") + "?kind=findings")
     assert 'name="include_identifiers"' not in findings.content.decode()
     # Sent anyway by the auditor, the field is not the form's: no identifiers leave.
     export = _ask(user, kind="cases", format="csv", include_identifiers="on")
@@ -171,7 +172,7 @@ def test_an_expired_export_answers_410(world, cases):
     Export.objects.filter(pk=export.pk).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1))
     response = signed_in(world.fr_caseworker).get(
-        reverse("monitoring:export_download", args=[export.pk]))
+        reverse("reporting:export_download", args=[export.pk]))
     assert response.status_code == 410
     assert "expired" in response.content.decode()
 
@@ -180,14 +181,14 @@ def test_an_export_being_built_polls_and_answers_409(world):
     export = Export.objects.create(requester=world.fr_auditor, organisation=world.ngo_fr,
                                    kind="findings", format="xlsx", progress=40)
     client = signed_in(world.fr_auditor)
-    url = reverse("monitoring:export_detail", args=[export.pk])
+    url = reverse("reporting:export_detail", args=[export.pk])
     page = client.get(url).content.decode()
     assert f'hx-get="{url}" hx-trigger="every 2s"' in page
     assert f'<a href="{url}">Refresh</a>' in page
     assert 'value="40"' in page
     part = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert part.lstrip().startswith("<section") and "<html" not in part
-    response = client.get(reverse("monitoring:export_download", args=[export.pk]))
+    response = client.get(reverse("reporting:export_download", args=[export.pk]))
     assert response.status_code == 409
     assert "not ready" in response.content.decode()
 
@@ -205,7 +206,7 @@ def test_an_export_being_built_polls_and_answers_409(world):
     ({"kind": "findings", "format": "csv", "is_open": "perhaps"}, "is_open"),
 ])
 def test_bad_export_requests_are_400_next_to_the_field(world, fields, field):
-    response = signed_in(world.fr_auditor).post(reverse("monitoring:export_create"), fields)
+    response = signed_in(world.fr_auditor).post(reverse("reporting:export_create"), fields)
     assert response.status_code == 400
     page = response.content.decode()
     assert f'id="id_{field}_error"' in page
@@ -213,7 +214,7 @@ def test_bad_export_requests_are_400_next_to_the_field(world, fields, field):
 
 
 def test_an_unknown_kind_is_400_at_the_top(world):
-    response = signed_in(world.fr_auditor).post(reverse("monitoring:export_create"),
+    response = signed_in(world.fr_auditor).post(reverse("reporting:export_create"),
                                                 {"kind": "subjects", "format": "csv"})
     assert response.status_code == 400
     assert 'class="errors"' in response.content.decode()
@@ -227,7 +228,7 @@ def test_a_service_error_on_a_filter_lands_next_to_it(world, monkeypatch):
 
     monkeypatch.setattr(exports, "export_request", refuse)
     response = signed_in(world.fr_caseworker).post(
-        reverse("monitoring:export_create"),
+        reverse("reporting:export_create"),
         {"kind": "cases", "format": "csv", "status": "monitoring_active"})
     assert response.status_code == 400
     page = response.content.decode()
@@ -237,7 +238,7 @@ def test_a_service_error_on_a_filter_lands_next_to_it(world, monkeypatch):
 
 
 def test_the_export_list_rejects_bad_filters(world):
-    response = signed_in(world.fr_auditor).get(reverse("monitoring:export_list"),
+    response = signed_in(world.fr_auditor).get(reverse("reporting:export_list"),
                                                {"status": "sleeping"})
     assert response.status_code == 400
 
@@ -252,7 +253,7 @@ def test_the_export_list_costs_the_same_queries_for_5_or_60(world):
     def count() -> int:
         client = signed_in(world.fr_auditor)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("monitoring:export_list")).status_code == 200
+            assert client.get(reverse("reporting:export_list")).status_code == 200
         return len(queries)
 
     make(5)
@@ -277,7 +278,7 @@ def _cn_cases(world, n):
 
 def test_a_small_cell_shows_fewer_than_three_and_nothing_else(world):
     _cn_cases(world, 2)
-    response = signed_in(world.fr_auditor).get(reverse("monitoring:record"))
+    response = signed_in(world.fr_auditor).get(reverse("reporting:record"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "&lt;3" in page and "Fewer than three cases" in page
@@ -290,7 +291,7 @@ def test_a_small_cell_shows_fewer_than_three_and_nothing_else(world):
 def test_the_record_shows_cells_and_charts_with_text_alternatives(world):
     _cn_cases(world, 3)
     response = signed_in(world.fr_auditor).get(
-        reverse("monitoring:record"), {"requesting_state": "CN", "group_by": "assurance_type"})
+        reverse("reporting:record"), {"requesting_state": "CN", "group_by": "assurance_type"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "&lt;3" not in page
@@ -299,7 +300,7 @@ def test_the_record_shows_cells_and_charts_with_text_alternatives(world):
     assert 'alt="Stacked bars of finding outcomes' in page
     assert '<option value="CN" selected>' in page
     assert '<option value="assurance_type" selected>' in page
-    link = reverse("monitoring:export_create") + (
+    link = reverse("reporting:export_create") + (
         "?kind=compliance&amp;format=pdf&amp;requesting_state=CN&amp;group_by=assurance_type")
     assert link in page
 
@@ -308,10 +309,10 @@ def test_the_dashboard_fetches_the_record_summary_once_shown(world):
     _cn_cases(world, 3)
     auditor = signed_in(world.fr_auditor)
     dashboard = auditor.get("/").content.decode()
-    summary_url = reverse("monitoring:record_summary")
+    summary_url = reverse("reporting:record_summary")
     # The dashboard itself does not count; without JavaScript it links to the record.
     assert f'hx-get="{summary_url}" hx-trigger="load"' in dashboard
-    assert f'href="{reverse("monitoring:record")}"' in dashboard
+    assert f'href="{reverse("reporting:record")}"' in dashboard
     assert '<th scope="row">CN</th>' not in dashboard
     summary = auditor.get(summary_url, headers={"HX-Request": "true"}).content.decode()
     assert '<th scope="row">CN</th>' in summary and "<html" not in summary
@@ -330,19 +331,19 @@ def _chart_images(page: str) -> list[str]:
 def test_the_charts_label_in_the_page_language_with_text_the_browser_draws(world):
     _cn_cases(world, 3)
     auditor = signed_in(world.fr_auditor)
-    english = _chart_images(auditor.get(reverse("monitoring:record")).content.decode())
+    english = _chart_images(auditor.get(reverse("reporting:record")).content.decode())
     assert len(english) == 3 and all("<text" in svg for svg in english)
     assert "Findings" in english[0] and "Résultats" not in english[0]
     # The same numbers drawn again are the same drawing; in French, French labels.
-    assert _chart_images(auditor.get(reverse("monitoring:record")).content.decode()) == english
+    assert _chart_images(auditor.get(reverse("reporting:record")).content.decode()) == english
     auditor.cookies["django_language"] = "fr"
-    french = _chart_images(auditor.get(reverse("monitoring:record")).content.decode())
+    french = _chart_images(auditor.get(reverse("reporting:record")).content.decode())
     assert french != english and "Findings" not in french[0]
 
 
 def test_the_record_link_prefills_the_pdf_export(world):
     response = signed_in(world.fr_auditor).get(
-        reverse("monitoring:export_create"),
+        reverse("reporting:export_create"),
         {"kind": "compliance", "format": "pdf", "requesting_state": "CN"})
     page = response.content.decode()
     assert '<option value="pdf" selected>' in page
@@ -351,7 +352,7 @@ def test_the_record_link_prefills_the_pdf_export(world):
 
 def test_the_outsider_counts_only_what_reaches_it(world):
     _cn_cases(world, 3)
-    page = signed_in(world.it_caseworker).get(reverse("monitoring:record")).content.decode()
+    page = signed_in(world.it_caseworker).get(reverse("reporting:record")).content.decode()
     assert "No findings to count" in page
 
 
@@ -365,7 +366,7 @@ def test_the_outsider_counts_only_what_reaches_it(world):
     ({"colour": "red"}, None),
 ])
 def test_bad_record_filters_are_400_with_the_message(world, query, field):
-    response = signed_in(world.fr_auditor).get(reverse("monitoring:record"), query)
+    response = signed_in(world.fr_auditor).get(reverse("reporting:record"), query)
     assert response.status_code == 400
     page = response.content.decode()
     if field:
@@ -382,6 +383,6 @@ def test_the_pdf_report_of_the_record_is_asked_and_downloaded(world):
     assert export.status == Export.Status.READY
     assert export.filters == {"requesting_state": "CN", "observed_after": "2025-01-01"}
     download = signed_in(world.fr_auditor).get(
-        reverse("monitoring:export_download", args=[export.pk]))
+        reverse("reporting:export_download", args=[export.pk]))
     assert download.status_code == 200
     assert _content(download).startswith(b"%PDF")

@@ -676,7 +676,7 @@ def panel_html(user, case) -> tuple[str, int]:
     html = []
     with CaptureQueriesContext(connection) as ctx:
         for panel in CASE_PANELS:
-            if panel.template.startswith("monitoring/"):
+            if panel.template.startswith(("monitoring/", "reporting/")):
                 html.append(render_to_string(panel.template, panel.context(request, case)))
     return "".join(html), len(ctx.captured_queries)
 

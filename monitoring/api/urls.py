@@ -11,7 +11,6 @@ routes = [
     ("evidence", views.EvidenceViewSet, "evidence"),
     ("notifications", views.NotificationViewSet, "notification"),
     ("finding-shares", views.FindingShareViewSet, "finding-share"),
-    ("exports", views.ExportViewSet, "export"),
 ]
 
 urlpatterns = [
@@ -22,7 +21,5 @@ urlpatterns = [
     ),
     path("cases/<uuid:pk>/compliance/", views.CaseComplianceView.as_view(),
          name="case-compliance"),
-    path("cases/<uuid:pk>/risk-brief/", views.RiskBriefView.as_view(), name="case-risk-brief"),
-    path("compliance/", views.ComplianceRecordView.as_view(), name="compliance-record"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
 ]

@@ -3,13 +3,11 @@ import datetime
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,17 +15,13 @@ from rest_framework.views import APIView
 from cases import policy
 from cases.access import get_visible_or_404
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
-from cases.api.schema import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
+from cases.api.schema import ConflictSerializer
 from cases.models import Case
 
 from .. import filters, services
-from ..exports import http
-from ..exports import services as exports
-from ..exports.formats import CONTENT_TYPES
 from ..models import (
     CheckReport,
     Evidence,
-    Export,
     Finding,
     FindingComment,
     FindingShare,
@@ -36,8 +30,7 @@ from ..models import (
     Notification,
     NotificationPreference,
 )
-from ..record import GROUPINGS, compliance_record, compliance_records, record_filters
-from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders, inbox
+from ..selectors import case_compliance, inbox
 from . import serializers as s
 
 Resource = policy.Resource
@@ -299,106 +292,3 @@ class InboxView(APIView):
         organisations = [organisation.pk] if organisation else list(policy.roles(request.user))
         items = inbox(request.user, since=since, organisation_ids=organisations)
         return Response(s.InboxItemSerializer(items, many=True).data)
-
-
-class ComplianceRecordView(APIView):
-    """The compliance record: findings the caller may see plus those shared as aggregates,
-    grouped; cells of fewer than three cases show "<3"."""
-
-    resource = Resource.MONITORING
-
-    @extend_schema(
-        parameters=[s.RecordQuerySerializer], responses=s.RecordCellSerializer(many=True)
-    )
-    def get(self, request):
-        # Read as a form: `group_by` may repeat, and an empty value is a value not given.
-        query = s.RecordQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        return Response(compliance_record(
-            request.user,
-            group_by=tuple(sorted(data.get("group_by") or {"requesting_state"},
-                                  key=list(GROUPINGS).index)),
-            filters=record_filters(data),
-        ))
-
-
-class RiskBriefView(APIView):
-    """For a case awaiting a decision: the requesting state's record, and earlier surrenders to
-    it whose monitoring is open, unverified, or shows a breach or a refusal of access."""
-
-    resource = Resource.MONITORING
-
-    @extend_schema(responses={
-        200: s.RiskBriefSerializer,
-        400: OpenApiResponse(ValidationErrorSerializer,
-                             gettext_lazy("The case is not awaiting a decision (`status`).")),
-    })
-    def get(self, request, pk):
-        case = get_visible_or_404(request.user, Case, pk=pk)
-        if case.status not in DECISION_STATUSES:
-            raise ValidationError({"status": [
-                "A risk brief is for a case awaiting a decision on assurances or surrender: "
-                + ", ".join(DECISION_STATUSES)]})
-        record, by_type = compliance_records(
-            request.user, [("requesting_state",), ("requesting_state", "assurance_type")],
-            filters={"case__requesting_state_id": case.requesting_state_id})
-        return Response({
-            "case": case.pk,
-            "requesting_state": case.requesting_state_id,
-            "record": record,
-            "record_by_assurance_type": by_type,
-            "earlier_surrenders": earlier_surrenders(request.user, case),
-        })
-
-
-class ExportViewSet(PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """Exports of cases, follow-ups, findings and the compliance record (CSV, XLSX, JSON; the
-    record also as a PDF report). Small ones are ready in the response; large ones are built by
-    a worker (watch `status` and `progress`) and announced by a notification. Files are kept
-    until `expires_at`. The requester downloads its own; auditors of its organisation too,
-    except files with identifiers."""
-
-    resource = Resource.EXPORT
-    model = Export
-    serializer_class = s.ExportSerializer
-    filterset_class = filters.ExportFilter
-    ordering = "-created_at"
-    ordering_fields = ["created_at"]
-
-    def optimise(self, queryset):
-        return queryset.select_related("requester", "organisation")
-
-    @extend_schema(request=s.ExportRequestSerializer, responses={201: s.ExportSerializer})
-    def create(self, request):
-        if not policy.organisations_with(request.user, Resource.EXPORT, policy.Action.CREATE):
-            raise PermissionDenied(_("None of your roles allows this."))
-        serializer = s.ExportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        export = exports.export_request(actor=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(self.reload(export)).data, status=201)
-
-    @extend_schema(responses={
-        **{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, gettext_lazy("The file."))
-           for media_type in CONTENT_TYPES.values()},
-        409: OpenApiResponse(ErrorSerializer, gettext_lazy("The file is not built yet.")),
-        410: OpenApiResponse(ErrorSerializer, gettext_lazy("The file was deleted.")),
-    })
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
-        export = self.get_object()
-        try:
-            fh = exports.export_open(actor=request.user, export=export)
-        except exports.Gone as exc:
-            return Response({"detail": str(exc)}, status=410)
-        except exports.NotReady as exc:
-            return Response({"detail": str(exc)}, status=409)
-        return http.download(export, fh)
-
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"])
-    def manifest(self, request, pk=None):
-        """What the file says of itself, with the SHA-256 the audit log holds for it."""
-        export = self.get_object()
-        return Response({**exports.manifest(export), "status": export.status,
-                         "sha256": export.sha256 or None, "size": export.size})

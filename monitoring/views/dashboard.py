@@ -1,18 +1,52 @@
-"""The first page after signing in: what needs the user's attention, by role."""
+"""The first page after signing in: what needs the user's attention, by role.
+
+Other apps add cards of their own (`register_dashboard_card`), as they add panels to the case
+page.
+"""
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from cases import invitations, policy
-from cases.models import Case, Membership
+from cases.models import Case
 from cases.views.base import MemberPage, visible
 
 from ..models import FollowUp, Notification
 from ..selectors import DECISION_STATUSES, inbox
 
 SHOWN = 10
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A card of the dashboard: a template and the context it needs."""
+
+    template: str
+    context: Callable  # (request) -> dict, or None where the card is not for this user
+
+
+DASHBOARD_CARDS: list[DashboardCard] = []
+
+
+def register_dashboard_card(card: DashboardCard) -> None:
+    DASHBOARD_CARDS.append(card)
+
+
+def cards(request) -> list[str]:
+    """Every registered card this user is shown, rendered with its own context, in order."""
+    out = []
+    for card in DASHBOARD_CARDS:
+        extra = card.context(request)
+        if extra is not None:
+            # Rendered by the template engine, which escaped every value.
+            out.append(mark_safe(render_to_string(card.template, extra, request=request)))  # noqa: S308
+    return out
 
 
 class Dashboard(MemberPage, TemplateView):
@@ -41,6 +75,6 @@ class Dashboard(MemberPage, TemplateView):
             .filter(status__in=DECISION_STATUSES, owner_id__in=list(roles))
             .select_related("requesting_state").order_by("status_changed_on")[:SHOWN]
         )
-        context["is_auditor"] = Membership.Role.AUDITOR in roles.values()
+        context["cards"] = cards(self.request)
         context["invitations"] = list(invitations.pending_for(user))
         return context

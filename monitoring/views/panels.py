@@ -1,6 +1,5 @@
 """What monitoring adds to the case page: compliance per assurance, the follow-ups, the check
-reports with their findings, and, for a case awaiting a decision, the risk brief (the requesting
-state's record and earlier surrenders to it). Also the case timeline's entries of monitoring.
+reports with their findings. Also the case timeline's entries of monitoring.
 
 Each panel reads only what the user may see, in a fixed number of queries whatever the case
 holds. Importing this module registers the panels (see MonitoringConfig.ready).
@@ -14,11 +13,17 @@ from django.utils.translation import gettext as _
 
 from cases import policy
 from cases.models import Assurance
-from cases.views.base import CasePanel, register_case_panel, register_timeline_source, visible
+from cases.views.base import (
+    CASE_PANELS,
+    TIMELINE_SOURCES,
+    CasePanel,
+    register_case_panel,
+    register_timeline_source,
+    visible,
+)
 
 from ..models import UNVERIFIED, CheckReport, Finding, FollowUp
-from ..record import compliance_record
-from ..selectors import DECISION_STATUSES, case_compliance, earlier_surrenders
+from ..selectors import case_compliance
 from .checks import REPORTABLE, may_monitor
 
 Action = policy.Action
@@ -31,14 +36,6 @@ def outcome_label(value: str) -> str:
     if value == UNVERIFIED:
         return _("Unverified")
     return Finding.Outcome(value).label
-
-
-REASONS = {
-    "monitoring_open": lambda: _("monitoring still open"),
-    "unverified": lambda: _("no finding: unverified"),
-    Finding.Outcome.BREACH: lambda: _("open breach"),
-    Finding.Outcome.ACCESS_DENIED: lambda: _("access denied"),
-}
 
 
 # --- (a) compliance per assurance ------------------------------------------------------------
@@ -96,26 +93,6 @@ def findings_context(request, case) -> dict:
     }}
 
 
-# --- (d) the risk brief ----------------------------------------------------------------------
-
-
-def risk_brief_context(request, case) -> dict:
-    if case.status not in DECISION_STATUSES:
-        return {"monitoring_risk_brief": None}
-    user = request.user
-    record = compliance_record(
-        user, group_by=("requesting_state",),
-        filters={"case__requesting_state_id": case.requesting_state_id},
-    )
-    earlier = [
-        {**item, "reason_labels": [REASONS[r]() if r in REASONS else r for r in item["reasons"]]}
-        for item in earlier_surrenders(user, case)
-    ]
-    return {"monitoring_risk_brief": {
-        "state": case.requesting_state, "record": record, "earlier": earlier,
-    }}
-
-
 # --- the timeline ----------------------------------------------------------------------------
 
 
@@ -157,7 +134,6 @@ def timeline_entries(request, case, owner_view=False) -> list[dict]:
 
 
 PANELS = (
-    CasePanel("monitoring/panels/risk_brief.html", risk_brief_context, order=20),
     CasePanel("monitoring/panels/compliance.html", compliance_context, order=60),
     CasePanel("monitoring/panels/follow_ups.html", follow_ups_context, order=65),
     CasePanel("monitoring/panels/findings.html", findings_context, order=70),
@@ -166,8 +142,6 @@ PANELS = (
 
 def register() -> None:
     """Put the panels on the case page, once however often this runs."""
-    from cases.views.base import CASE_PANELS, TIMELINE_SOURCES
-
     for panel in PANELS:
         if panel not in CASE_PANELS:
             register_case_panel(panel)

@@ -4,14 +4,14 @@ from django.core.management.base import BaseCommand
 
 from cases.audit_checkpoints import write_checkpoint
 from monitoring.delivery import deliver_pending
-from monitoring.exports.services import exports_purge
-from monitoring.sweep import sweep
+from monitoring.sweep import SWEEP_JOBS, sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Run the reminder sweep and deliver pending notifications, in this process: once, or "
-        "every N seconds with --every. Beat does this on its own; this is for an operator."
+        "Run the reminder sweep and deliver pending notifications, then the other apps' "
+        "periodic jobs, in this process: once, or every N "
+        "seconds with --every. Beat does this on its own; this is for an operator."
     )
 
     def add_arguments(self, parser):
@@ -21,12 +21,12 @@ class Command(BaseCommand):
         while True:
             report = sweep()
             delivered = deliver_pending()
-            purged = exports_purge()
+            jobs = "".join(f"{name} {job()}; " for name, job in SWEEP_JOBS)
             checkpoint = write_checkpoint()
             self.stdout.write(
                 f"{report.now:%Y-%m-%d %H:%M:%S} sweep: {report.notifications} notifications "
                 f"({', '.join(f'{k}: {n}' for k, n in report.by_kind.items()) or 'none'}), "
-                f"{report.missed} missed; delivered {delivered}; exports {purged}; "
+                f"{report.missed} missed; delivered {delivered}; {jobs}"
                 + (f"audit checkpoint #{checkpoint.seq}" if checkpoint
                    else "audit checkpoint NOT written (see the log)")
             )

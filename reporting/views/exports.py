@@ -1,6 +1,6 @@
 """Exports in the web application: asking for one, watching it being built, taking it out.
 
-The same service as the API asks, builds and opens the file (`monitoring.exports.services`);
+The same service as the API asks, builds and opens the file (`reporting.exports.services`);
 the pages only translate HTTP. What a user may see of exports is the policy's: its own files,
 and for auditors those of their organisation, except files with identifiers.
 """
@@ -28,11 +28,12 @@ from cases.views.base import (
     visible,
     visible_or_404,
 )
+from monitoring.models import Finding, FollowUp
 
-from ..exports import http
+from ..exports import build, http
 from ..exports import services as exports
 from ..filters import ExportFilter
-from ..models import Export, Finding, FollowUp
+from ..models import Export
 from ..record import GROUPINGS
 
 Kind, Status = Export.Kind, Export.Status
@@ -163,7 +164,7 @@ def _service_errors(error: ValidationError) -> ValidationError:
 
 
 class ExportList(ListPage):
-    template_name = "monitoring/exports/list.html"
+    template_name = "reporting/exports/list.html"
     model = Export
     filterset_class = ExportFilter
     orderings = {"-created": ("-created_at",), "created": ("created_at",)}
@@ -180,7 +181,7 @@ class ExportList(ListPage):
 
 
 class ExportCreate(ServiceFormPage):
-    template_name = "monitoring/exports/create.html"
+    template_name = "reporting/exports/create.html"
     title = gettext_lazy("New export")
     submit_label = gettext_lazy("Ask for the export")
 
@@ -214,13 +215,13 @@ class ExportCreate(ServiceFormPage):
             )
         except ValidationError as error:
             raise _service_errors(error) from None
-        return reverse("monitoring:export_detail", args=[export.pk])
+        return reverse("reporting:export_detail", args=[export.pk])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["kinds"] = Kind.choices
         context["kind"] = self.kind()
-        context["cancel_url"] = reverse("monitoring:export_list")
+        context["cancel_url"] = reverse("reporting:export_list")
         return context
 
 
@@ -230,12 +231,12 @@ def _visible_export(request, pk) -> Export:
 
 
 class ExportDetail(MemberPage, TemplateView):
-    template_name = "monitoring/exports/detail.html"
+    template_name = "reporting/exports/detail.html"
 
     def get_template_names(self):
         # HTMX polls only the status part while the file is being built.
         if self.request.htmx:
-            return ["monitoring/exports/status.html"]
+            return ["reporting/exports/status.html"]
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
@@ -244,7 +245,7 @@ class ExportDetail(MemberPage, TemplateView):
         context.update(
             export=export,
             building=export.status in BUILDING,
-            manifest=exports.manifest(export),
+            manifest=build.manifest(export),
             tlp_label=TLP(export.tlp).label,
         )
         return context
@@ -258,10 +259,10 @@ class ExportDownload(MemberPage, View):
         except exports.Gone as exc:
             title = (_("This export was withdrawn") if isinstance(exc, exports.Withdrawn)
                      else _("This export has expired"))
-            return render(request, "monitoring/exports/unavailable.html",
+            return render(request, "reporting/exports/unavailable.html",
                           {"export": export, "reason": str(exc), "title": title}, status=410)
         except exports.NotReady as exc:
-            return render(request, "monitoring/exports/unavailable.html",
+            return render(request, "reporting/exports/unavailable.html",
                           {"export": export, "reason": str(exc),
                            "title": _("This export is not ready")}, status=409)
         return http.download(export, fh)

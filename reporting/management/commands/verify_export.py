@@ -5,9 +5,11 @@ import zipfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from cases.models import AuditEvent
-from monitoring.models import Export
+from reporting.models import Export
 
 EXPORT_ID = re.compile(rb"EM-EXPORT-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
@@ -21,8 +23,6 @@ def claimed_export(path: Path) -> str | None:
         pass
     if zipfile.is_zipfile(path):
         try:
-            from openpyxl import load_workbook
-
             sheet = load_workbook(path, read_only=True)["Manifest"]
             facts = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
             return str(facts.get("export")) if facts.get("export") else None
@@ -30,8 +30,6 @@ def claimed_export(path: Path) -> str | None:
             return None
     if data.startswith(b"%PDF"):
         try:
-            from pypdf import PdfReader
-
             keywords = (PdfReader(path).metadata or {}).get("/Keywords", "")
         except Exception:  # noqa: BLE001 - an altered file may not open at all
             return None

@@ -18,8 +18,7 @@ from django.db.models import CharField, F, Min
 from django.db.models.functions import Cast, ExtractYear
 
 from cases import policy
-
-from .models import CheckReport, Finding
+from monitoring.models import CheckReport, Finding
 
 SMALL_CELL = 3
 GROUPINGS = {

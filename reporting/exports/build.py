@@ -1,9 +1,9 @@
-"""Requesting, building, downloading and expiring exports, each audited.
+"""Building exports, and letting them go: each step audited.
 
-An export is requested (validated, counted, audited), then built: at once when it is small,
-otherwise by a Celery task that reports progress. Building writes the file to a temporary file
-as rows arrive, hashes it, stores it and records the SHA-256 in an audit event, so that a file
-met outside can be checked against the log (`manage.py verify_export`).
+Building writes the file to a temporary file as rows arrive, hashes it, stores it and records
+the SHA-256 in an audit event, so that a file met outside can be checked against the log
+(`manage.py verify_export`). Expired files are deleted; builds whose worker died are failed
+after a few attempts, or handed back to be queued again (see `tasks.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import tempfile
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -22,100 +22,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit, policy
-from cases.models import Organisation
 from cases.models.sharing import TLP
 from cases.policy import Action, Resource
+from monitoring.models import Notification
 
-from ..models import Export, ExportRow, Notification
-from ..record import GROUPINGS, compliance_record, counted_findings, record_filters
-from . import formats, rows
+from ..models import Export, ExportRow
+from ..record import compliance_record, counted_findings, record_filters
+from ..record_query import RecordQuery, grouping
+from . import formats, report, rows
 
 log = logging.getLogger(__name__)
 AuditAction = audit.Action
 Kind, Format, Status = Export.Kind, Export.Format, Export.Status
-FORMATS_OF = {
-    Kind.CASES: (Format.CSV, Format.XLSX, Format.JSON),
-    Kind.FOLLOW_UPS: (Format.CSV, Format.XLSX, Format.JSON),
-    Kind.FINDINGS: (Format.CSV, Format.XLSX, Format.JSON),
-    Kind.COMPLIANCE: (Format.CSV, Format.XLSX, Format.JSON, Format.PDF),
-}
 # A build that started this long ago without finishing died with its worker.
 STALE = datetime.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
 SYSTEM = "Extradition Monitor"
 
 
-# --- what is asked ---------------------------------------------------------------------------
-
-
-def _record_query(filters: dict) -> dict:
+def record_query(filters: dict) -> dict:
     """The compliance record's filters, validated as its API endpoint validates them."""
-    from ..api.serializers import RecordQuerySerializer
-
-    query = RecordQuerySerializer(data=filters)
+    query = RecordQuery(data=filters)
     if not query.is_valid():
         raise ValidationError(rows.filter_errors(query.errors))
     return query.validated_data
 
 
-def _group_by(query: dict) -> tuple[str, ...]:
-    return tuple(sorted(query.get("group_by") or {"requesting_state"}, key=list(GROUPINGS).index))
-
-
-def _scope(export: Export, user=None):
-    """(queryset or record query, row count, label) of what the export holds for its
-    requester, now."""
-    user = user or export.requester
-    if export.kind == Kind.COMPLIANCE:
-        query = _record_query(export.filters)
-        counted = counted_findings(user).filter(**record_filters(query))
-        label = rows.strictest_label(
-            counted.order_by().values_list("tlp", flat=True).distinct())
-        return query, None, label
-    queryset = rows.filtered(user, export.kind, export.filters,
-                             organisation_id=export.organisation_id,
-                             identifiers=export.include_identifiers)
-    return queryset, queryset.count(), rows.label_of(export.kind, queryset)
-
-
-def export_request(*, actor, kind: str, format: str, filters: dict | None = None,
-                   organisation: Organisation | None = None,
-                   include_identifiers: bool = False) -> Export:
-    """Ask for an export; small ones are built before this returns."""
-    organisation = policy.acting_organisation(actor, Resource.EXPORT, organisation)
-    errors = {}
-    if kind not in FORMATS_OF:
-        errors["kind"] = _("Unknown kind of export.")
-    elif format not in FORMATS_OF[kind]:
-        errors["format"] = _("A %(kind)s export comes as %(formats)s.") % {
-            "kind": kind, "formats": ", ".join(FORMATS_OF[kind])}
-    if include_identifiers and kind != Kind.CASES and "kind" not in errors:
-        errors["include_identifiers"] = _("Identifiers come only with an export of cases.")
-    if errors:
-        raise ValidationError(errors)
-    if include_identifiers and not policy.has_right(
-        actor, organisation.pk, Resource.SUBJECT, Action.VIEW_IDENTIFIERS
-    ):
-        raise PermissionDenied(_("Your role does not let you see subjects' identifiers."))
-    export = Export(requester=actor, organisation=organisation, kind=kind, format=format,
-                    filters=filters or {}, include_identifiers=include_identifiers)
-    _scope_now, count, label = _scope(export, actor)
-    export.row_count, export.tlp = count, label
-    with transaction.atomic():
-        export.save()
-        audit.record(actor, AuditAction.CREATE, export, organisation_id=organisation.pk,
-                     detail=_facts(export))
-    if count is None or count <= settings.EXPORT_INLINE_MAX_ROWS:
-        export_build(export_id=export.pk)
-    else:
-        from ..tasks import export_build_task
-
-        transaction.on_commit(lambda: export_build_task.delay(str(export.pk)))
-    export.refresh_from_db()
-    return export
-
-
-def _facts(export: Export) -> dict:
+def facts(export: Export) -> dict:
     return {"export": str(export.pk), "kind": export.kind, "format": export.format,
             "filters": export.filters, "include_identifiers": export.include_identifiers}
 
@@ -150,11 +83,11 @@ def _claim(export_id, now) -> bool:
 
 
 def _progress(export: Export, expected: int | None):
-    def report(done: int) -> None:
+    def advance(done: int) -> None:
         if expected:
             Export.objects.filter(pk=export.pk).update(
                 progress=min(99, done * 100 // max(expected, 1)))
-    return report
+    return advance
 
 
 def _write(export: Export, out) -> int:
@@ -167,26 +100,15 @@ def _write(export: Export, out) -> int:
             export.tlp = rows.strictest_label(labels)
         return TLP(export.tlp).label
 
-    def facts(rows_written: int) -> dict:
+    def described(rows_written: int) -> dict:
         label()
         return manifest(export, rows_written)
 
     progress = _progress(export, export.row_count)
     if export.kind == Kind.COMPLIANCE:
-        query = _record_query(export.filters)
-        filters = record_filters(query)
-        # The record is counted from the very findings kept for the download checks.
-        filters["pk__in"] = _keep_rows(export, counted_findings(user).filter(**filters))
         if export.format == Format.PDF:
-            from . import report
-
-            context = report.report_context(user, query=query, manifest=manifest(export),
-                                            filters=filters)
-            report.write_pdf(out, context)
-            return context["cells"]
-        group_by = _group_by(query)
-        cells = compliance_record(user, group_by=group_by, filters=filters)
-        header, table = rows.record_table(cells, group_by, export.format)
+            return _write_report(export, out)
+        header, table = _record_table(export)
     else:
         filtered = rows.filtered(user, export.kind, export.filters,
                                  organisation_id=export.organisation_id,
@@ -207,9 +129,34 @@ def _write(export: Export, out) -> int:
                                labels=labels)
     writer = formats.WRITERS[export.format]
     extra = {"tlp_label": label} if export.format == Format.XLSX else {}
-    written = writer(out, header, table, manifest=facts, progress=progress, **extra)
+    written = writer(out, header, table, manifest=described, progress=progress, **extra)
     label()
     return written
+
+
+def _counted_filters(export: Export, query: dict) -> dict:
+    """The record's filters, narrowed to the very findings kept for the download checks."""
+    filters = record_filters(query)
+    filters["pk__in"] = _keep_rows(export, counted_findings(export.requester).filter(**filters))
+    return filters
+
+
+def _write_report(export: Export, out) -> int:
+    """The PDF report of the record; returns the number of its cells."""
+    query = record_query(export.filters)
+    context = report.report_context(export.requester, query=query, manifest=manifest(export),
+                                    filters=_counted_filters(export, query))
+    report.write_pdf(out, context)
+    return context["cells"]
+
+
+def _record_table(export: Export):
+    """The record as a table: its header and its rows."""
+    query = record_query(export.filters)
+    group_by = grouping(query)
+    cells = compliance_record(export.requester, group_by=group_by,
+                              filters=_counted_filters(export, query))
+    return rows.record_table(cells, group_by, export.format)
 
 
 def _keep_rows(export: Export, queryset) -> QuerySet:
@@ -247,7 +194,7 @@ def export_build(*, export_id, notify: bool = False) -> str:
     export = Export.objects.select_related("requester", "organisation").get(pk=export_id)
     if not policy.has_right(export.requester, export.organisation_id, Resource.EXPORT,
                             Action.CREATE):
-        _fail(export, _("The requester may no longer export for this organisation."))
+        fail(export, _("The requester may no longer export for this organisation."))
         return "failed"
     try:
         with tempfile.TemporaryFile() as out:
@@ -260,7 +207,7 @@ def export_build(*, export_id, notify: bool = False) -> str:
             export.file.save(f"{name}.{extension}", File(out), save=False)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the export
         log.exception("export %s failed", export_id)
-        _fail(export, f"{type(exc).__name__}: {exc}")
+        fail(export, f"{type(exc).__name__}: {exc}")
         return "failed"
     finished = timezone.now()
     export.status, export.progress, export.row_count = Status.READY, 100, written
@@ -270,7 +217,7 @@ def export_build(*, export_id, notify: bool = False) -> str:
     entries = [audit.Entry(
         actor=export.requester, action=AuditAction.EXPORT, obj=export,
         organisation_id=export.organisation_id,
-        detail={**_facts(export), "rows": written, "sha256": digest, "size": size,
+        detail={**facts(export), "rows": written, "sha256": digest, "size": size,
                 "tlp": export.tlp},
     )]
     if export.include_identifiers:
@@ -289,12 +236,12 @@ def export_build(*, export_id, notify: bool = False) -> str:
     return "ready"
 
 
-def _fail(export: Export, error: str) -> None:
+def fail(export: Export, error: str) -> None:
     Export.objects.filter(pk=export.pk).update(status=Status.FAILED, error=error[:2000],
                                                finished_at=timezone.now())
     audit.record(export.requester, AuditAction.EXPORT, export,
                  organisation_id=export.organisation_id,
-                 detail={**_facts(export), "failed": error[:500]})
+                 detail={**facts(export), "failed": error[:500]})
 
 
 def _notify_ready(export: Export) -> None:
@@ -314,86 +261,11 @@ def _notify_ready(export: Export) -> None:
     )
 
 
-# --- taking it out, and letting it go --------------------------------------------------------
+# --- letting go ------------------------------------------------------------------------------
 
 
-class Gone(Exception):
-    """The export's file no longer exists (410)."""
-
-
-class Withdrawn(Gone):
-    """Some of the file's rows left the downloader's view: it is not handed out (410)."""
-
-
-class NotReady(Exception):
-    """The export's file is not built yet, or failed (409)."""
-
-
-def export_open(*, actor, export: Export):
-    """The stored file, for a download: audited. The caller's view of `export` was checked by
-    the restricted queryset it came from."""
-    policy.require(actor, Action.VIEW, export)
-    now = timezone.now()
-    if export.status == Status.EXPIRED or (export.expires_at and export.expires_at <= now):
-        raise Gone(_("This export expired on %(when)s; ask for a new one.")
-                   % {"when": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"})
-    if export.status == Status.WITHDRAWN:
-        raise Withdrawn(WITHDRAWN)
-    if export.status != Status.READY:
-        raise NotReady(_("This export is %(status)s, not ready.")
-                       % {"status": Status(export.status).label.lower()})
-    if not _still_seen(export, actor):
-        _withdraw(export, actor)
-        raise Withdrawn(WITHDRAWN)
-    audit.record(actor, AuditAction.DOWNLOAD, export, organisation_id=export.organisation_id,
-                 detail={"export": str(export.pk), "sha256": export.sha256})
-    return export.file.open("rb")
-
-
-WITHDRAWN = _("This export was withdrawn: some of what it holds is no longer yours to see. "
-              "Ask for a new one.")
-
-
-def _still_seen(export: Export, user) -> bool:
-    """Whether `user` still sees every record the file holds, as an export may show it."""
-    if not export.rows_recorded:
-        # Built before downloads were checked: nothing tells what it holds.
-        return False
-    if export.include_identifiers and not policy.has_right(
-            user, export.organisation_id, Resource.SUBJECT, Action.VIEW_IDENTIFIERS):
-        return False
-    if export.kind == Kind.COMPLIANCE:
-        seen = counted_findings(user)
-    else:
-        seen = rows.scope(user, export.kind, organisation_id=export.organisation_id,
-                          identifiers=export.include_identifiers)
-    return not ExportRow.objects.filter(export=export).exclude(
-        record_id__in=seen.values("pk")).exists()
-
-
-def _withdraw(export: Export, actor) -> None:
-    """The requester lost sight of some rows: the file goes, for everyone. Another downloader
-    (an auditor) who does not see them is refused, and the file stays its requester's."""
-    detail = {"export": str(export.pk), "reason": "rows_left_view"}
-    if actor.pk != export.requester_id:
-        audit.record(actor, AuditAction.ACCESS_DENIED, export,
-                     organisation_id=export.organisation_id, detail={**detail, "kind": "export"})
-        return
-    name = export.file.name
-    with transaction.atomic():
-        if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
-                status=Status.WITHDRAWN, file=""):
-            return
-        ExportRow.objects.filter(export=export).delete()
-        audit.record(actor, AuditAction.WITHDRAW, export,
-                     organisation_id=export.organisation_id, detail=detail)
-    if name:
-        export.file.storage.delete(name)
-
-
-def exports_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Delete the files of expired exports; queue again builds whose worker died."""
-    now = now or timezone.now()
+def exports_expire(now: datetime.datetime) -> int:
+    """Delete the files of expired exports; returns how many."""
     expired = 0
     for export in Export.objects.filter(status=Status.READY, expires_at__lte=now):
         name = export.file.name
@@ -407,16 +279,16 @@ def exports_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
         audit.record(None, AuditAction.DELETE, export, organisation_id=export.organisation_id,
                      detail={"export": str(export.pk), "expired": True})
         expired += 1
+    return expired
+
+
+def stale_builds(now: datetime.datetime) -> list:
+    """Builds whose worker died: those tried too often fail; the ids of the others, to be
+    queued again, are returned."""
     stale = Export.objects.filter(
         status__in=(Status.QUEUED, Status.RUNNING), created_at__lt=now - STALE,
     ).filter(Q(started_at__isnull=True) | Q(started_at__lt=now - STALE))
     for export in stale.filter(attempts__gte=MAX_ATTEMPTS).select_related("requester"):
-        _fail(export, _("The export was tried %(n)s times and never finished.")
-              % {"n": export.attempts})
-    stale = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
-    if stale:
-        from ..tasks import export_build_task
-
-        for export_id in stale:
-            transaction.on_commit(lambda i=export_id: export_build_task.delay(str(i)))
-    return {"expired": expired, "requeued": len(stale)}
+        fail(export, _("The export was tried %(n)s times and never finished.")
+             % {"n": export.attempts})
+    return list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))

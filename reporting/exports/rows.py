@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import psycopg
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Case as Choose
 from django.db.models import CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
@@ -25,9 +27,10 @@ from cases import policy
 from cases.filters import CaseFilter
 from cases.models import Case
 from cases.models.sharing import TLP, TLP_OPENNESS
+from monitoring.filters import FindingFilter, FollowUpFilter
+from monitoring.models import Finding, FollowUp
 
-from ..filters import FindingFilter, FollowUpFilter
-from ..models import Export, Finding, FollowUp
+from ..models import Export
 
 Kind = Export.Kind
 CHUNK = 5000
@@ -370,9 +373,6 @@ def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
 
     The connection is busy for the whole COPY, so nothing may use it before the last row is
     read: progress (a database write) is reported once the COPY is done, not during it."""
-    import psycopg
-    from django.db import connection
-
     cells = _cells(user, queryset, kind, cols, "csv")
     sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
     connection.ensure_connection()

@@ -1,9 +1,9 @@
 """The cross-state compliance record as a page: the API's filters and groupings, the table of
 cells and the report's charts.
 
-The GET parameters are validated by the API's own `RecordQuerySerializer`, so the page and
-the endpoint accept and refuse the same things; a cell of fewer than three cases shows "<3"
-and nothing else, in the table and the charts alike.
+The GET parameters are validated by the record's `RecordQuery`, as the API endpoint's are, so
+the page and the endpoint accept and refuse the same things; a cell of fewer than three cases
+shows "<3" and nothing else, in the table and the charts alike.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from django.views.generic import TemplateView
 
 from cases.models import Assurance, Country, LegalInstrument
 from cases.views.base import MemberPage, visible
+from monitoring.models import Finding
 
-from ..api.serializers import RecordQuerySerializer
 from ..exports import report
-from ..models import Finding
 from ..record import GROUPINGS, compliance_record, compliance_records, record_filters
+from ..record_query import RecordQuery, grouping
 from .exports import GROUP_LABELS
 
 FILTER_NAMES = ("requesting_state", "legal_instrument", "assurance_type", "observed_after",
@@ -34,7 +34,7 @@ FILTER_NAMES = ("requesting_state", "legal_instrument", "assurance_type", "obser
 
 
 class RecordFilterForm(forms.Form):
-    """The filter fields, for labels and kept values; the API's serializer validates them."""
+    """The filter fields, for labels and kept values; `RecordQuery` validates them."""
 
     requesting_state = forms.ChoiceField(label=gettext_lazy("Requesting state"), required=False)
     legal_instrument = forms.ChoiceField(label=gettext_lazy("Legal instrument"), required=False)
@@ -55,7 +55,7 @@ class RecordFilterForm(forms.Form):
         super().__init__(data)
         self.fields["requesting_state"].choices = [("", "—"), *countries]
         self.fields["legal_instrument"].choices = [("", "—"), *instruments]
-        # No validation of its own: the serializer's messages are the form's errors.
+        # No validation of its own: the query's messages are the form's errors.
         self._errors = ErrorDict()
         self.cleaned_data = {}
         for name, messages in errors.items():
@@ -73,10 +73,10 @@ def _query_data(params) -> dict:
 
 
 class CompliancePage(MemberPage, TemplateView):
-    template_name = "monitoring/record/record.html"
+    template_name = "reporting/record/record.html"
 
     def get(self, request, *args, **kwargs):
-        query = RecordQuerySerializer(data=_query_data(request.GET))
+        query = RecordQuery(data=_query_data(request.GET))
         valid = query.is_valid()
         context = self.get_context_data(query=query.validated_data if valid else None,
                                         errors={} if valid else query.errors)
@@ -93,8 +93,7 @@ class CompliancePage(MemberPage, TemplateView):
         context["shown"] = query is not None
         if query is None:
             return context
-        group_by = tuple(sorted(query.get("group_by") or {"requesting_state"},
-                                key=list(GROUPINGS).index))
+        group_by = grouping(query)
         filters = record_filters(query)
         names = {
             "requesting_state": dict(countries),
@@ -119,7 +118,7 @@ class CompliancePage(MemberPage, TemplateView):
         params = [("kind", "compliance"), ("format", "pdf")]
         params += [(k, v) for k, v in self.request.GET.items() if k in FILTER_NAMES and v]
         params += [("group_by", g) for g in self.request.GET.getlist("group_by") if g]
-        return reverse("monitoring:export_create") + "?" + urlencode(params)
+        return reverse("reporting:export_create") + "?" + urlencode(params)
 
 
 def charts(by_type, by_state, by_year, state_names: dict) -> list[dict]:
@@ -159,7 +158,7 @@ class RecordSummary(MemberPage, TemplateView):
     """The record by requesting state, as the auditor's dashboard shows it. The dashboard
     fetches it once the page is shown, so its other panels do not wait for the count."""
 
-    template_name = "monitoring/includes/record_summary.html"
+    template_name = "reporting/record_summary.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,11 +26,11 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from cases.models import Assurance, Country, LegalInstrument
+from monitoring.models import Finding
 
-from ..models import Finding
 from ..record import SMALL_CELL, compliance_records, record_filters
 
-TEMPLATE = "exports/compliance_report.html"
+TEMPLATE = "reporting/compliance_report.html"
 # TLP 2.0: the label's colour on a black background.
 TLP_COLOURS = {
     "RED": "#FF2B2B",
@@ -73,7 +73,7 @@ NOTHING = "—"
 
 def report_context(user, *, query: dict, manifest: dict, filters: dict | None = None) -> dict:
     """Everything the report shows, for `user`, with the record filtered by `query` (the
-    validated data of `RecordQuerySerializer`; `group_by` is ignored) and described by
+    validated data of `RecordQuery`; `group_by` is ignored) and described by
     `manifest`; `filters` (findings' lookups) replace the query's own where given. Its key
     "cells" is the number of record cells the report is built from (the summary, the chart
     groupings and the per-state tables together)."""
