@@ -51,7 +51,6 @@ class MonitoringPlan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
-
     class Meta:
         indexes = [models.Index(fields=["active", "silence_due_at"])]
 
@@ -119,7 +118,6 @@ class FollowUp(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
-
     class Meta:
         ordering = ["due_at"]
         indexes = [
@@ -180,7 +178,6 @@ class CheckReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
 
     class Meta:
         ordering = ["-checked_at"]
@@ -258,7 +255,6 @@ class Finding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
 
-
     class Meta:
         ordering = ["-observed_at"]
         indexes = [
@@ -302,7 +298,6 @@ class FindingShare(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
-
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -332,7 +327,6 @@ class FindingComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(max_length=10000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
 
     class Meta:
         ordering = ["created_at"]
@@ -403,7 +397,6 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-
     class Meta:
         ordering = ["-created_at"]
 
@@ -451,7 +444,6 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True, max_length=2000)
     failed = models.BooleanField(default=False)
     read_at = models.DateTimeField(null=True, blank=True)
-
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -71,7 +71,6 @@ class Export(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
-
     class Meta:
         # The tables were made when exports belonged to monitoring; they keep their names.
         db_table = "monitoring_export"
