@@ -82,6 +82,8 @@ class ServiceForm:
     """
 
     fieldsets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Cleaned fields that are the form's business, not the record's.
+    not_for_service: tuple[str, ...] = ("version",)
 
     def _post_clean(self):
         for name, field in self.fields.items():
@@ -89,6 +91,11 @@ class ServiceForm:
                 for message in self._errors.pop(name):
                     self.add_error(NON_FIELD_ERRORS, message)
                 self.cleaned_data.pop(name, None)
+
+    def service_fields(self) -> dict:
+        """The record's own fields, as the service takes them."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if name not in self.not_for_service}
 
     def grouped(self) -> list[tuple[str, list]]:
         """The visible fields under their headings, for templates that show fieldsets."""
@@ -220,6 +227,8 @@ class WithRows:
 class CaseForm(WithRows, ServiceForm, forms.ModelForm):
     """A case as the API's CaseSerializer takes it, for the organisation that owns it."""
 
+    # The views hand the recipients and the status to the services by name.
+    not_for_service = ("named_recipients", "version", "status")
     fieldsets = (
         (_("The case"), ("subject", "status", "requesting_state", "requested_state", "channel")),
         (_("Legal basis"), ("legal_instrument", "legal_basis_note", "interpol_notice",
@@ -281,13 +290,6 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
         self.rows = OffenceRows(data, rows=row_count(len(existing)), initial_rows=existing,
                                 prefix="offence")
 
-    def service_fields(self) -> dict:
-        """The case's own fields, as the service takes them."""
-        data = dict(self.cleaned_data)
-        for name in ("named_recipients", "version", "status"):
-            data.pop(name, None)
-        return data
-
 
 class TransitionForm(ServiceForm, forms.Form):
     to = forms.ChoiceField(label=_("New status"))
@@ -348,11 +350,6 @@ class SubjectForm(WithRows, ServiceForm, forms.ModelForm):
         self.rows = NationalityRows(data, rows=row_count(len(existing)), initial_rows=existing,
                                     prefix="nationality")
 
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        return data
-
 
 # --- assurances and proceedings --------------------------------------------------------------
 
@@ -377,11 +374,6 @@ class AssuranceForm(ServiceForm, forms.ModelForm):
         if instance is not None:
             add_version(self, instance)
 
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        return data
-
 
 class ProceedingForm(ServiceForm, forms.ModelForm):
     class Meta:
@@ -397,8 +389,3 @@ class ProceedingForm(ServiceForm, forms.ModelForm):
         super().__init__(data, files, instance=instance)
         if instance is not None:
             add_version(self, instance)
-
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        return data
