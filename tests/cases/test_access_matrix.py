@@ -21,8 +21,8 @@ from cases import policy
 from cases.models import AuditEvent, Membership
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import ORGS, ROLE_SHORT, ROLES, api_client
-from .factories import AssuranceFactory, CaseFactory, ProceedingFactory, SubjectFactory
+from ..conftest import ORGS, ROLE_SHORT, ROLES, api_client
+from ..factories import AssuranceFactory, CaseFactory, ProceedingFactory, SubjectFactory
 
 ALL = frozenset(ROLES)
 EDITORS = frozenset({"caseworker", "org_admin"})
@@ -481,7 +481,7 @@ class OrgRecords:
         from cases import audit
         from cases.models import LegalInstrument
 
-        from .factories import SharingGroupFactory, UserFactory
+        from ..factories import SharingGroupFactory, UserFactory
 
         self.membership = Membership.objects.get(user=world.fr_caseworker)
         self.group = SharingGroupFactory(

@@ -25,7 +25,7 @@ from cases.models import (
 )
 from cases.models.sharing import TLP, Distribution
 
-from .factories import (
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,

@@ -19,8 +19,8 @@ from cases.models import AuditChainHead, AuditEvent, Membership, Subject
 from cases.models.cases import CaseStatus
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client, audit_log_writable
-from .factories import (
+from ..conftest import api_client, audit_log_writable
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     ProceedingFactory,

@@ -27,8 +27,8 @@ from cases.models import (
 )
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     ProceedingFactory,
@@ -36,7 +36,7 @@ from .factories import (
     SubjectFactory,
     UserFactory,
 )
-from .monitoring_helpers import snapshot as stored_rows
+from ..monitoring_helpers import snapshot as stored_rows
 
 HUGE = 10**30
 MEGABYTE = "x" * 1_000_000
@@ -866,8 +866,8 @@ def test_a_shared_subject_of_another_organisation_fails_like_a_nonexistent_one(r
 
 
 def test_cases_filter_by_owning_organisation(world):
-    from .conftest import api_client
-    from .factories import CaseFactory
+    from ..conftest import api_client
+    from ..factories import CaseFactory
 
     mine = CaseFactory(owner=world.ngo_fr, distribution="network", tlp="green")
     CaseFactory(owner=world.ministry_de, distribution="network", tlp="green")

@@ -32,8 +32,8 @@ from cases.models.sharing import TLP_CEILING, Distribution
 from monitoring.models import FollowUp, Notification
 from monitoring.sweep import sweep
 
-from .conftest import audit_log_writable
-from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
+from ..conftest import audit_log_writable
+from ..factories import MembershipFactory, OrganisationFactory, UserFactory, country
 
 User = get_user_model()
 STRONG_PASSWORD = "a long and unusual passphrase 42"

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from cases.models import AuditEvent, Case, Offence
 from cases.models.sharing import TLP, TLP_CEILING, Distribution
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,

@@ -18,8 +18,8 @@ from cases.models import Assurance, AuditEvent
 from cases.models.sharing import TLP, TLP_CEILING, Distribution
 from monitoring.models import Finding, FindingShare
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,
@@ -28,7 +28,7 @@ from .factories import (
     UserFactory,
     country,
 )
-from .monitoring_helpers import DAY, HOUR, NOW, TODAY, first_visit, freeze, monitored_case
+from ..monitoring_helpers import DAY, HOUR, NOW, TODAY, first_visit, freeze, monitored_case
 
 MINUTE = datetime.timedelta(minutes=1)
 

@@ -27,9 +27,9 @@ from monitoring.models import (
 )
 from monitoring.sweep import sweep
 
-from .conftest import api_client
-from .factories import AssuranceFactory, MembershipFactory, UserFactory
-from .monitoring_helpers import (
+from ..conftest import api_client
+from ..factories import AssuranceFactory, MembershipFactory, UserFactory
+from ..monitoring_helpers import (
     DAY,
     ELF,
     HOUR,

@@ -30,8 +30,8 @@ from monitoring.models import (
 )
 from monitoring.sweep import sweep
 
-from .factories import AssuranceFactory, CaseFactory, MembershipFactory, UserFactory
-from .monitoring_helpers import (
+from ..factories import AssuranceFactory, CaseFactory, MembershipFactory, UserFactory
+from ..monitoring_helpers import (
     DAY,
     FAILING_EMAIL_BACKEND,
     HOUR,

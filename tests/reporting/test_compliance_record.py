@@ -30,8 +30,8 @@ from cases.models.sharing import TLP, Distribution
 from monitoring.models import CheckReport, Finding, FollowUp
 from monitoring.record import compliance_record, compliance_records
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,

@@ -28,7 +28,7 @@ from cases.models import (
 from cases.models.sharing import TLP, Distribution
 from cases.views import base
 
-from .factories import (
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     ProceedingFactory,

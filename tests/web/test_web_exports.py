@@ -25,8 +25,8 @@ from monitoring.exports import services as exports
 from monitoring.models import Export, Finding
 from monitoring.record import compliance_record
 
-from .factories import CaseFactory, SubjectFactory
-from .test_compliance_record import check, make_case
+from ..factories import CaseFactory, SubjectFactory
+from ..reporting.test_compliance_record import check, make_case
 
 PASSWORD = "correct horse battery staple"
 PAGES = {

@@ -33,8 +33,8 @@ from monitoring.models import (
     NotificationPreference,
 )
 
-from .factories import AssuranceFactory, CaseFactory, SubjectFactory, UserFactory
-from .monitoring_helpers import (
+from ..factories import AssuranceFactory, CaseFactory, SubjectFactory, UserFactory
+from ..monitoring_helpers import (
     DAY,
     ELF,
     HOUR,
