@@ -40,16 +40,17 @@ run: system $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py serve $(HOST):$(PORT)
 
-## Install and run the whole test suite, with lint and the migrations check
+## Install and run the whole test suite, with lint and the migrations check: spread over every
+## core (pytest-xdist, each worker with a database of its own), then the browser test alone
 test: system $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser" -n auto
 	$(PY) -m pytest -m browser
 
 ## Refresh the README's screenshots (docs/screenshots/) by running the browser test
 screenshots: system $(STAMP)
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/test_browser.py
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/web/test_browser.py
 
 ## Gather the marked strings into the French and German catalogues, and compile them
 messages: $(STAMP)

@@ -22,27 +22,28 @@ recipients.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime
 import itertools
-import os
-import platform
-import pstats
 import random
-import secrets
 import statistics
-import sys
 import time
 import uuid
 from collections import defaultdict
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import _common
+from _common import (
+    BATCH,
+    DAY,
+    database_url,
+    machine_line,
+    migrate_and_seed,
+    pick,
+    recreate_database,
+    setup_django,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_record"
-BATCH = 5000
 CHUNK = 500  # cases generated and inserted at a time
-DAY = datetime.timedelta(days=1)
 
 # The shape of the data (weights).
 REQUESTING = {"CN": 55, "RU": 10, "TR": 8, "IN": 6, "EG": 5, "VN": 4, "AE": 4, "BY": 3,
@@ -85,39 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 # --- database and Django ---------------------------------------------------------------------
 
 
-def recreate_database(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop database {name!r}: the benchmark database's name must "
-                 f"contain 'bench'. Set BENCH_DATABASE_URL to a database of its own.")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "False"  # no query log kept in memory, as in production
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 # --- seeding ---------------------------------------------------------------------------------
-
-
-def pick(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 class Seeder:
@@ -210,6 +179,11 @@ class Seeder:
                 counts[i] += step
                 diff -= step
         return counts
+
+    def organisations_and_cases(self) -> None:
+        """Everything: the organisations and their people, then the cases and findings."""
+        self.organisations()
+        self.seed()
 
     def seed(self) -> None:
         from cases.models import Assurance, Case, Subject
@@ -373,23 +347,6 @@ class Seeder:
 # --- measuring -------------------------------------------------------------------------------
 
 
-class QueryMeter:
-    """Counts and times every statement on the connection (connection.execute_wrapper)."""
-
-    def __init__(self):
-        self.count, self.seconds, self.statements = 0, 0.0, []
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            elapsed = time.perf_counter() - start
-            self.count += 1
-            self.seconds += elapsed
-            self.statements.append((elapsed, sql, params))
-
-
 def call(view, path: str, params: dict, username: str, **kwargs):
     """One request through the real view, authenticated as `username`, rendered to JSON."""
     from django.contrib.auth import get_user_model
@@ -405,25 +362,11 @@ def call(view, path: str, params: dict, username: str, **kwargs):
 
 
 def measure(name, fn, repeat: int, profile: bool):
-    from django.db import connection
-
-    runs = []
-    stats = None
-    for r in range(repeat):
-        meter = QueryMeter()
-        profiler = cProfile.Profile() if profile and r == 0 else None
-        with connection.execute_wrapper(meter):
-            start = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            response = fn()
-            if profiler:
-                profiler.disable()
-            wall = time.perf_counter() - start
-        if profiler:
-            stats = pstats.Stats(profiler)
-        runs.append((wall, meter))
-    return {"name": name, "runs": runs, "response": response, "profile": stats}
+    """`repeat` runs of `fn`, the first one profiled if asked for."""
+    runs = [_common.measure(name, fn, profile=profile and r == 0, keep=True)
+            for r in range(repeat)]
+    return {"name": name, "runs": [(m.wall, m.meter) for m in runs],
+            "response": runs[-1].result, "profile": runs[0].profile}
 
 
 def explain(user) -> list[str]:
@@ -443,33 +386,19 @@ def explain(user) -> list[str]:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = database_url(DEFAULT_DATABASE_URL)
     started = time.perf_counter()
     name = recreate_database(url)
     setup_django(url)
 
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import connection, transaction
 
     from monitoring.models import Finding
     from reporting.api.views import ComplianceRecordView, RiskBriefView
     from reporting.record import counted_findings
 
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate_s = time.perf_counter() - t
-
     seeder = Seeder(args)
-    t = time.perf_counter()
-    with transaction.atomic():
-        seeder.organisations()
-        seeder.seed()
-    insert_s = time.perf_counter() - t
-    t = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    analyze_s = time.perf_counter() - t
+    _, seeding = migrate_and_seed(seeder.organisations_and_cases)
 
     # The caller: a caseworker of the organisation with the most decisions pending on China.
     pending = defaultdict(list)
@@ -514,21 +443,16 @@ def main(argv=None) -> None:
     import json
 
     c = seeder.counts
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
     print("\nExtradition Monitor: compliance record benchmark")
     print("=" * 100)
-    print(f"{'machine':<18} {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, PostgreSQL {pg}")
+    print(f"{'machine':<18} {machine_line()}")
     print(f"{'database':<18} {name} (dropped and recreated)")
     print(f"data               {c['organisations']} organisations, {c['users']} users, "
           f"{c['groups']} sharing groups, {c['case']:,} cases, {c['assurance']:,} assurances,")
     print(f"                   {c['followup']:,} follow-ups, {c['checkreport']:,} check reports, "
           f"{c['finding']:,} findings ({aggregate_only:,} aggregate only), "
           f"{c['findingshare']:,} re-shares")
-    print(f"seeding            {migrate_s + insert_s + analyze_s:.1f} s (migrate {migrate_s:.1f} s,"
-          f" bulk inserts {insert_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s)")
+    print(f"seeding            {seeding}")
     print(f"caller             {username}: its organisation owns {own:,} findings; "
           f"{counted:,} findings count in its record")
     print("-" * 100)
@@ -567,7 +491,7 @@ def main(argv=None) -> None:
             print(f"profile of {m['name']} (first run), top 15 by cumulative time")
             m["profile"].sort_stats("cumulative").print_stats(15)
     print(f"\ntotal run {time.perf_counter() - started:.1f} s (measures "
-          f"{total_s - migrate_s - insert_s - analyze_s:.1f} s)")
+          f"{total_s - seeding.total:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -39,6 +38,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import compliance_record as seeding  # noqa: E402 - the seeder of the compliance benchmark
+from _common import (  # noqa: E402
+    database_url,
+    load_average,
+    machine_line,
+    recreate_database,
+    setup_django,
+    vacuum_analyze,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_export"
 
@@ -104,22 +111,20 @@ def copy_rows(user) -> tuple[float, int]:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = database_url(DEFAULT_DATABASE_URL)
     if args.child:
-        os.environ["MEDIA_ROOT"] = args.media
-        seeding.setup_django(url)
+        setup_django(url, MEDIA_ROOT=args.media)
         child(args.child)
         return
 
     started = time.perf_counter()
-    name = url.rsplit("/", 1)[-1] if args.reuse else seeding.recreate_database(url)
+    name = url.rsplit("/", 1)[-1] if args.reuse else recreate_database(url)
     media = tempfile.mkdtemp(prefix="em-bench-export-")
-    os.environ["MEDIA_ROOT"] = media
-    seeding.setup_django(url)
+    setup_django(url, MEDIA_ROOT=media)
 
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from cases.models import Membership, Organisation
     from monitoring.models import Finding
@@ -135,17 +140,13 @@ def main(argv=None) -> None:
             "--organisations", str(args.organisations), "--cases", str(args.cases),
             "--findings", str(args.findings), "--seed", str(args.seed)]))
         with transaction.atomic():
-            seeder.organisations()
-            seeder.seed()
+            seeder.organisations_and_cases()
             user = get_user_model().objects.create(username="bench.exporter")
             Membership.objects.bulk_create(
                 Membership(user=user, organisation=org, role="auditor")
                 for org in Organisation.objects.all())
     seed_s = time.perf_counter() - t
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
+    vacuum_analyze()
     total_findings = Finding.objects.count()
     expected = rows.filtered(user, "findings", {}).count()
 
@@ -163,12 +164,10 @@ def main(argv=None) -> None:
     build_s = statistics.median(b["wall"] for b in builds)
     print("\nExtradition Monitor: findings export (CSV) against COPY")
     print("=" * 78)
-    print(f"{'machine':<22} {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, PostgreSQL {pg}")
+    print(f"{'machine':<22} {machine_line()}")
     print(f"{'database':<22} {name}: "
           + ("reused" if args.reuse else f"dropped, recreated and seeded in {seed_s:.0f} s"))
-    print(f"{'load average':<22} {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
-          "(1, 5, 15 min) at the end")
+    print(f"{'load average':<22} {load_average()} (1, 5, 15 min) at the end")
     print(f"{'findings':<22} {total_findings:,} in all; {expected:,} visible to the exporter "
           "and not RED")
     print("-" * 78)

@@ -18,26 +18,29 @@ does the work that piled up since: by default a week of downtime.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime
-import os
-import platform
-import pstats
 import random
-import re
-import secrets
-import sys
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import (
+    BATCH,
+    DAY,
+    database_url,
+    load_average,
+    machine_facts,
+    measure,
+    migrate_and_seed,
+    n,
+    print_breakdown,
+    print_profile,
+    recreate_database,
+    setup_django,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench"
-BATCH = 5000
-DAY = datetime.timedelta(days=1)
 
 # The shape of the data. Fractions are of cases unless said otherwise.
 ORGANISATIONS = 20
@@ -90,93 +93,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.notifications < 0 or args.since_last_sweep < 0:
         parser.error("--notifications and --since-last-sweep are not negative")
     return args
-
-
-# --- database and Django ---------------------------------------------------------------------
-
-
-def recreate_database(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop database {name!r}: the benchmark database's name must "
-                 f"contain 'bench'. Set BENCH_DATABASE_URL to a database of its own.")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    # No query log kept in memory, as in production.
-    os.environ["DEBUG"] = "False"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-# --- measuring -------------------------------------------------------------------------------
-
-_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"(\w+)"', re.IGNORECASE)
-
-
-@dataclass
-class QueryMeter:
-    """Counts and times every statement on the connection (connection.execute_wrapper)."""
-
-    count: int = 0
-    seconds: float = 0.0
-    groups: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0.0]))
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            elapsed = time.perf_counter() - start
-            self.count += 1
-            self.seconds += elapsed
-            verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
-            table = _TABLE.search(sql)
-            group = self.groups[f"{verb} {table.group(1) if table else ''}".strip()]
-            group[0] += 1
-            group[1] += elapsed
-
-
-@dataclass
-class Measure:
-    name: str
-    wall: float
-    meter: QueryMeter
-    result: object
-    profile: pstats.Stats | None = None
-
-
-def measure(name: str, fn, profile: bool) -> Measure:
-    from django.db import connection
-
-    meter = QueryMeter()
-    profiler = cProfile.Profile() if profile else None
-    with connection.execute_wrapper(meter):
-        start = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        result = fn()
-        if profiler:
-            profiler.disable()
-        wall = time.perf_counter() - start
-    stats = pstats.Stats(profiler) if profiler else None
-    return Measure(name, wall, meter, result, stats)
 
 
 # --- seeding ---------------------------------------------------------------------------------
@@ -246,8 +162,8 @@ class Seeder:
         )
         users, memberships, plan = [], [], []
         for organisation in organisations:
-            for role, n in {**ROLES, "departed": 1}.items():
-                for j in range(n):
+            for role, count in {**ROLES, "departed": 1}.items():
+                for j in range(count):
                     name = f"{organisation.slug}.{role}{j + 1}"
                     users.append(user_model(
                         username=name, email=f"{name}@bench.invalid", password=unusable,
@@ -508,47 +424,6 @@ class Seeder:
 # --- reporting -------------------------------------------------------------------------------
 
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def machine_facts() -> list[tuple[str, str]]:
-    import django
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg_version = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        shared_buffers = cursor.fetchone()[0]
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f"{pages / 2**30:.0f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    settings = connection.settings_dict
-    return [
-        ("CPUs", f"{os.cpu_count()}" + (f" ({model})" if model else "")),
-        ("memory", memory or "unknown"),
-        ("system", f"{platform.system()} {platform.release()}"),
-        ("Python / Django", f"{platform.python_version()} / {django.get_version()}"),
-        ("PostgreSQL", f"{pg_version} at {settings['HOST']}:{settings['PORT']}, "
-                       f"shared_buffers {shared_buffers}"),
-    ]
-
-
 def explain_claim() -> str:
     """How PostgreSQL runs the claim of one pending notification (delivery.claim), rolled
     back: the first line of the plan that reads the table."""
@@ -581,56 +456,33 @@ def explain_claim() -> str:
             f"{plan.get('Execution Time', 0):.2f} ms")
 
 
-def n(value: int) -> str:
-    return f"{value:,}"
-
-
-def print_breakdown(m: Measure, top: int = 8) -> None:
-    groups = sorted(m.meter.groups.items(), key=lambda kv: kv[1][1], reverse=True)[:top]
-    print(f"  {m.name}: where the database time goes (statement, table)")
-    for name, (count, seconds) in groups:
-        print(f"    {name:<44} {n(count):>8} statements  {seconds:8.3f} s")
-
-
-def print_profile(m: Measure, top: int = 20) -> None:
-    if m.profile is None:
-        return
-    print(f"\n  {m.name}: top functions by cumulative time")
-    m.profile.sort_stats("cumulative").print_stats(top)
-
-
 def main(argv=None) -> None:
     args = parse_args(argv)
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = database_url(DEFAULT_DATABASE_URL)
     started = time.perf_counter()
     load_at_start = load_average()
     name = recreate_database(url)
-    setup_django(url)
+    # E-mail goes to Django's in-memory backend: delivery measures the application, not a
+    # mail server.
+    setup_django(url, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 
     from django.core import mail
-    from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from monitoring.delivery import deliver_pending, pending
     from monitoring.models import FollowUp, MonitoringPlan, Notification
     from monitoring.sweep import sweep
 
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate_s = time.perf_counter() - t
-
     now = timezone.now()
     seeder = Seeder(args, now)
-    t = time.perf_counter()
-    with transaction.atomic():
+
+    def seed() -> list[Org]:
         orgs = seeder.organisations()
         seeder.seed(orgs)
-    insert_s = time.perf_counter() - t
-    t = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    analyze_s = time.perf_counter() - t
+        return orgs
+
+    orgs, seeding = migrate_and_seed(seed)
 
     # What the sweep finds at its instant.
     sweep_now = timezone.now()
@@ -700,8 +552,7 @@ def main(argv=None) -> None:
           f"{n(c['subject'])} subjects, {n(c['assurance'])} assurances,")
     print(f"                   {n(c['notification'])} notifications already sent; previous "
           f"sweep {args.since_last_sweep:g} h before")
-    print(f"seeding            {insert_s + migrate_s + analyze_s:.1f} s (migrate {migrate_s:.1f}"
-          f" s, bulk inserts {insert_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s)")
+    print(f"seeding            {seeding}")
     print("-" * 78)
     print("at the sweep instant")
     total_fu = c["followup"] or 1

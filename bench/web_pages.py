@@ -23,7 +23,6 @@ import argparse
 import io
 import logging
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import compliance_record as seeding  # noqa: E402 - the seeder of the compliance benchmark
+from _common import (  # noqa: E402
+    database_url,
+    load_average,
+    machine_line,
+    recreate_database,
+    setup_django,
+    vacuum_analyze,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_web"
 
@@ -123,17 +130,16 @@ def report(title: str, users, repeat: int) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    name = url.rsplit("/", 1)[-1] if args.reuse else seeding.recreate_database(url)
+    url = database_url(DEFAULT_DATABASE_URL)
+    name = url.rsplit("/", 1)[-1] if args.reuse else recreate_database(url)
     # DEBUG is off, as in production: static files come hashed from STATIC_ROOT.
-    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="em-bench-static-")
-    seeding.setup_django(url)
+    setup_django(url, STATIC_ROOT=tempfile.mkdtemp(prefix="em-bench-static-"))
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
 
     settings.ALLOWED_HOSTS = ["testserver"]
     # Pages a role may not use answer 403 or 404 by design: not worth a logged traceback here.
@@ -143,12 +149,8 @@ def main(argv=None) -> None:
     call_command("collectstatic", verbosity=0, interactive=False)
     if not args.reuse:
         call_command("seed_demo", stdout=io.StringIO())
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
     print("Extradition Monitor: web pages benchmark")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, PostgreSQL {pg}; database {name}")
+    print(f"machine: {machine_line()}; database {name}")
     demo = [User.objects.get(username=u) for u in ("ngo-fr.caseworker", "ngo-fr.auditor")]
     report("demo data (seed_demo)" if not args.reuse else
            "demo users, on the reused database (the demo data and the large set)",
@@ -166,10 +168,8 @@ def main(argv=None) -> None:
             "--organisations", str(args.organisations), "--cases", str(args.cases),
             "--findings", str(args.findings)]))
         with transaction.atomic():
-            seeder.organisations()
-            seeder.seed()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+            seeder.organisations_and_cases()
+        vacuum_analyze()
         print(f"\nseeded {Case.objects.count():,} cases in {time.perf_counter() - started:.0f} s")
     busiest = (Case.objects.values("owner__slug").order_by().annotate(n=Count("id"))
                .order_by("-n").first())
@@ -177,7 +177,7 @@ def main(argv=None) -> None:
     large = [User.objects.get(username=f"{slug}.{role}") for role in ("caseworker", "auditor")]
     report(f"{Case.objects.count():,} cases (the busiest organisation, {slug})", large,
            args.repeat)
-    print(f"\nload average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
+    print(f"\nload average {load_average()} (1, 5, 15 min)")
 
 
 if __name__ == "__main__":

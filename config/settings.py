@@ -5,6 +5,8 @@ in a folder of it. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWE
 TRUSTED_PROXIES override.
 """
 
+import contextlib
+import os
 import secrets
 import warnings
 from pathlib import Path
@@ -28,11 +30,16 @@ def _secret_key() -> str:
             "SECRET_KEY is not set. With DEBUG off the secret key must come from the "
             "environment: export SECRET_KEY to a long random string."
         )
-    # Development only: a key generated once into an ignored local file.
+    # Development only: a key generated once into an ignored local file. Written aside and
+    # linked into place, so processes starting together (test workers) read one whole key.
     path = BASE_DIR / ".secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return path.read_text().strip()
 
 

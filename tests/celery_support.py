@@ -30,8 +30,11 @@ PROJECT = Path(__file__).resolve().parent.parent
 MAIL_LOG = "EM_TEST_MAIL_LOG"
 MAIL_DELAY = "EM_TEST_MAIL_DELAY"
 QUEUE = "EM_TEST_CELERY_QUEUE"
-# The Redis database of the worker tests; each test uses a queue of its own in it.
-REDIS_DB = 14
+# The Redis database of the worker tests: 14, and 15 for the second pytest-xdist worker (more
+# workers take these two in turn). Each test uses a queue of its own in it besides, so no test
+# takes another's tasks even where two test processes share a database.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+REDIS_DB = 14 + int(_XDIST_WORKER.removeprefix("gw") or 0) % 2
 
 if os.environ.get(QUEUE):
     project_app.conf.task_default_queue = os.environ[QUEUE]

@@ -38,10 +38,11 @@ ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "audi
 @pytest.fixture(autouse=True)
 def _counters_of_its_own(settings):
     """Throttle and lockout counters start at zero in each test: the shared cache is keyed
-    under a prefix of the test's own. Nothing is flushed: on Redis that could be the index
-    holding Celery's queues, and entries expire by themselves."""
+    under a prefix of the test's own, after its test process's (config/test_settings.py).
+    Nothing is flushed: on Redis that could be the index holding Celery's queues, and entries
+    expire by themselves."""
     settings.CACHES = {
-        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX')}-{uuid.uuid4().hex[:12]}"}
         for alias, config in settings.CACHES.items()
     }
 

@@ -8,8 +8,8 @@ import pytest
 
 from monitoring.models import NotificationPreference
 
-from .conftest import api_client
-from .factories import AssuranceFactory, CaseFactory, SubjectFactory
+from ..conftest import api_client
+from ..factories import AssuranceFactory, CaseFactory, SubjectFactory
 
 
 def test_a_write_reports_an_unknown_field_together_with_the_other_errors(world):

@@ -26,7 +26,7 @@ from cases.audit_checkpoints import (
 from cases.models import AuditChainHead, AuditEvent
 from monitoring.tasks import sweep_task
 
-from .conftest import audit_log_writable
+from ..conftest import audit_log_writable
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
                                      reason="PostgreSQL's TRUNCATE")

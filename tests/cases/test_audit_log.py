@@ -1,5 +1,6 @@
-"""The audit log: every write and every display of personal data leaves one event, events hold
-references only, the hash chain shows tampering, and each organisation reads its own log."""
+"""The audit log: every write and every display of personal data leaves one event, and events
+hold references only (the hash chain is in test_audit_chain.py, reading the log and sign-ins in
+test_audit_reading.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,23 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from unittest import mock
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from cases import audit, services
 from cases.audit import verify_chain
-from cases.models import AuditChainHead, AuditEvent, Membership, Subject
-from cases.models.cases import CaseStatus
+from cases.models import AuditEvent, Membership, Subject
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client, audit_log_writable
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     ProceedingFactory,
     SharingGroupFactory,
     SubjectFactory,
     UserFactory,
-    country,
 )
 
 PASSWORD = "correct horse battery staple"
@@ -71,8 +68,7 @@ def audit_rows_as_text() -> list[str]:
         return [" | ".join(str(column) for column in row) for row in cursor.fetchall()]
 
 
-@pytest.fixture
-def rec(world):
+def audited_records(world):
     """A subject of ngo_fr with identifying data, its case, an assurance and a proceeding."""
     subject = SubjectFactory(owner=world.ngo_fr, **{**IDENTITY, "date_of_birth":
                                                     datetime.date(1979, 5, 6)})
@@ -84,6 +80,11 @@ def rec(world):
         proceeding=ProceedingFactory(case=case),
         newcomer=UserFactory(username="newcomer"),
     )
+
+
+@pytest.fixture
+def rec(world):
+    return audited_records(world)
 
 
 # --- every write through the API -------------------------------------------------------------
@@ -473,285 +474,3 @@ def test_a_hidden_subject_writes_no_view_event(world, three_subjects):
     assert response.status_code == 404
     # The refusal is audited; no personal data was shown, so no view is.
     assert [e.action for e in events_since(before)] == ["access_denied"]
-
-
-# --- the chain --------------------------------------------------------------------------------
-
-
-def test_the_chain_verifies_after_many_writes(world):
-    subjects = [
-        services.subject_create(actor=world.fr_caseworker, full_name=f"Chain Person {n}")
-        for n in range(12)
-    ]
-    for subject in subjects[:6]:
-        case = services.case_create(
-            actor=world.fr_admin, subject=subject, requesting_state=country("CN"),
-            requested_state=country("FR"), channel="extradition",
-        )
-        services.case_transition(actor=world.fr_liaison, case=case, to=CaseStatus.JUDICIAL_PHASE)
-    services.record_personal_data_views(actor=world.fr_caseworker, subjects=subjects)
-
-    report = verify_chain()
-
-    count = AuditEvent.objects.count()
-    assert count == 12 + 6 + 6 + 12
-    assert report.ok, report
-    assert report.checked == count
-    head = AuditChainHead.objects.get(pk=1)
-    newest = AuditEvent.objects.order_by("-seq").first()
-    assert (head.last_seq, head.last_hash) == (newest.seq, newest.hash)
-    first = AuditEvent.objects.order_by("seq").first()
-    assert first.seq == 1
-    assert first.prev_hash == "0" * 64
-
-
-def raw(sql: str, params: list | None = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-
-
-@pytest.fixture
-def chain(world, rec):
-    """Nine events; the fifth is the middle one."""
-    for n in range(9):
-        audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, rec.case,
-                     changed_fields=["legal_basis_note"], detail={"n": n})
-    assert verify_chain().ok
-    return SimpleNamespace(middle=5, last=9)
-
-
-def tampered_values(world) -> list:
-    return [
-        ("action", lambda: AuditEvent.Action.EXPORT),
-        ("object_id", lambda: "forged"),
-        ("object_type", lambda: "assurance"),
-        ("object_repr", lambda: "FR-2026-9999"),
-        ("actor_username", lambda: "someone_else"),
-        ("actor_id", lambda: world.it_admin.pk),
-        ("organisation_id", lambda: world.ngo_it.pk),
-        ("changed_fields", lambda: '["status"]'),
-        ("detail", lambda: '{"n": 99}'),
-        ("request_id", lambda: "forged-request"),
-        ("at", lambda: connection.ops.adapt_datetimefield_value(
-            timezone.now() - datetime.timedelta(days=400))),
-        ("prev_hash", lambda: "f" * 64),
-        ("hash", lambda: "e" * 64),
-    ]
-
-
-COLUMNS = ["action", "object_id", "object_type", "object_repr", "actor_username", "actor_id",
-           "organisation_id", "changed_fields", "detail", "request_id", "at", "prev_hash", "hash"]
-
-
-@pytest.mark.parametrize("column", COLUMNS)
-def test_changing_one_column_of_a_middle_event_is_reported_at_that_event(world, chain, column):
-    value = dict(tampered_values(world))[column]()
-    with audit_log_writable():
-        raw(f"UPDATE cases_auditevent SET {column} = %s WHERE seq = %s", [value, chain.middle])
-
-    report = verify_chain()
-
-    assert not report.ok
-    assert report.broken_seq == chain.middle
-    assert report.checked == chain.middle - 1
-
-
-def test_deleting_a_middle_event_is_reported_as_missing(chain):
-    with audit_log_writable():
-        raw("DELETE FROM cases_auditevent WHERE seq = %s", [chain.middle])
-
-    report = verify_chain()
-
-    assert not report.ok
-    assert report.broken_seq == chain.middle
-    assert "missing" in report.reason
-
-
-def test_cutting_off_the_last_event_is_reported_by_the_chain_head(chain):
-    with audit_log_writable():
-        raw("DELETE FROM cases_auditevent WHERE seq = %s", [chain.last])
-
-    report = verify_chain()
-
-    assert not report.ok
-    assert report.broken_seq == chain.last
-    assert "chain head" in report.reason
-    assert report.checked == chain.last - 1
-
-
-def test_the_database_refuses_to_change_or_delete_audit_events(chain, settings):
-    # Closed as in production: the test settings open it for Django's flush (SQLite only).
-    settings.AUDIT_LOG_WIPE_ALLOWED = False
-    attempts = [
-        lambda: raw("UPDATE cases_auditevent SET action = 'export' WHERE seq = %s",
-                    [chain.middle]),
-        lambda: raw("DELETE FROM cases_auditevent WHERE seq = %s", [chain.last]),
-        lambda: AuditEvent.objects.filter(seq=chain.middle).update(object_id="forged"),
-        lambda: AuditEvent.objects.filter(seq=chain.last).delete(),
-    ]
-    for attempt in attempts:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            attempt()
-    assert AuditEvent.objects.count() == chain.last
-    assert verify_chain().ok
-
-
-def test_the_database_refuses_to_rewind_or_delete_the_chain_head(chain, settings, world):
-    settings.AUDIT_LOG_WIPE_ALLOWED = False
-    attempts = [
-        lambda: raw("UPDATE cases_auditchainhead SET last_seq = last_seq - 1", []),
-        lambda: raw("DELETE FROM cases_auditchainhead", []),
-        lambda: AuditChainHead.objects.filter(pk=1).delete(),
-    ]
-    for attempt in attempts:
-        with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
-            attempt()
-    assert verify_chain().ok
-    # Appending moves the head forward: allowed.
-    audit.record(world.fr_caseworker, AuditEvent.Action.UPDATE, None)
-    assert AuditChainHead.objects.get(pk=1).last_seq == chain.last + 1
-    assert verify_chain().ok
-
-
-# --- reading the log ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def logs(world):
-    """Events of each organisation, written by its own caseworker."""
-    by_org = {}
-    for key, org in (("fr", world.ngo_fr), ("de", world.ministry_de), ("it", world.ngo_it)):
-        user = getattr(world, f"{key}_caseworker")
-        subject = services.subject_create(actor=user, full_name=f"Log Person {key}")
-        services.subject_update(actor=user, subject=subject, version=1, reprisal_risk=True)
-        by_org[org.slug] = set(
-            AuditEvent.objects.filter(organisation=org).values_list("seq", flat=True)
-        )
-    return by_org
-
-
-def audit_list(user, query: str = "") -> list[dict]:
-    response = api_client(user).get(f"/api/v1/audit-events/?page_size=200{query}")
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-READERS = [
-    ("fr_auditor", "ngo-fr"),
-    ("fr_admin", "ngo-fr"),
-    ("de_auditor", "ministry-de"),
-    ("it_admin", "ngo-it"),
-    ("fr_caseworker", None),
-    ("fr_liaison", None),
-    ("de_caseworker", None),
-    ("it_liaison", None),
-]
-
-
-@pytest.mark.parametrize(("who", "organisation"), READERS)
-def test_the_log_shows_auditors_and_admins_their_organisations_events_only(
-    world, logs, who, organisation
-):
-    rows = audit_list(getattr(world, who))
-
-    if organisation is None:
-        # Caseworkers and liaisons have no audit rights: an empty log, not an error.
-        assert rows == []
-    else:
-        assert {row["seq"] for row in rows} == logs[organisation]
-        assert {row["organisation"] for row in rows} == {organisation}
-
-
-def test_another_organisations_event_answers_404(world, logs):
-    own, other = min(logs["ngo-fr"]), min(logs["ministry-de"])
-    client = api_client(world.fr_auditor)
-    assert client.get(f"/api/v1/audit-events/{own}/").status_code == 200
-    assert client.get(f"/api/v1/audit-events/{other}/").status_code == 404
-    assert api_client(world.fr_caseworker).get(f"/api/v1/audit-events/{own}/").status_code == 404
-    # Naming another organisation in a filter shows nothing of it.
-    assert audit_list(world.fr_auditor, "&organisation=ministry-de") == []
-
-
-def test_a_member_of_two_organisations_reads_the_log_only_where_it_audits(world, logs):
-    Membership.objects.create(user=world.de_auditor, organisation=world.ngo_fr,
-                              role=Membership.Role.CASEWORKER)
-    rows = audit_list(world.de_auditor)
-    assert {row["seq"] for row in rows} == logs["ministry-de"]
-
-
-def test_the_log_can_be_filtered(world, rec):
-    moments = [datetime.datetime(2025, m, 10, 12, tzinfo=datetime.UTC) for m in (1, 2, 3)]
-    events = []
-    for moment, action, obj in zip(
-        moments,
-        [AuditEvent.Action.UPDATE, AuditEvent.Action.EXPORT, AuditEvent.Action.UPDATE],
-        [rec.case, rec.case, rec.assurance],
-        strict=True,
-    ):
-        with mock.patch("cases.audit.timezone.now", return_value=moment):
-            events.append(audit.record(world.fr_caseworker, action, obj))
-    user = world.fr_auditor
-
-    def seqs(query: str) -> list[int]:
-        return sorted(row["seq"] for row in audit_list(user, query))
-
-    assert seqs("&action=export") == [events[1].seq]
-    assert seqs("&action=update&action=export") == [e.seq for e in events]
-    assert seqs("&object_type=assurance") == [events[2].seq]
-    assert seqs(f"&object_id={rec.case.pk}") == [events[0].seq, events[1].seq]
-    assert seqs("&at_after=2025-02-01T00:00:00Z&at_before=2025-02-28T00:00:00Z") == [
-        events[1].seq
-    ]
-    assert seqs("&at_after=2025-02-11T00:00:00Z") == [events[2].seq]
-    assert seqs("&at_before=2025-01-31T00:00:00Z") == [events[0].seq]
-    assert seqs("&actor=fr_caseworker&action=update") == [events[0].seq, events[2].seq]
-
-
-# --- sign-in ----------------------------------------------------------------------------------
-
-
-def sign_in(username: str, password: str):
-    return api_client().post("/api/v1/auth/token/",
-                             {"username": username, "password": password}, format="json")
-
-
-def test_signing_in_writes_a_login_event(world):
-    before = last_seq()
-
-    response = sign_in("fr_caseworker", PASSWORD)
-
-    assert response.status_code == 200
-    assert response.json()["token"]
-    [event] = events_since(before)
-    assert event.action == AuditEvent.Action.LOGIN
-    assert (event.actor_id, event.actor_username) == (world.fr_caseworker.pk, "fr_caseworker")
-
-
-def test_a_failed_sign_in_is_logged_and_does_not_tell_whether_the_user_exists(world):
-    before = last_seq()
-
-    wrong_password = sign_in("fr_caseworker", "not the password")
-    unknown_user = sign_in("nobody_here", "not the password")
-
-    assert wrong_password.status_code == unknown_user.status_code == 400
-    assert wrong_password.json() == unknown_user.json()
-    assert "token" not in wrong_password.json()
-    added = events_since(before)
-    # The attempt on a real account goes to its organisation's log; what was typed for no
-    # account (it may be a password in the wrong field) is not kept.
-    assert [(e.action, e.actor_id, e.organisation_id, e.detail) for e in added] == [
-        (AuditEvent.Action.LOGIN_FAILED, None, world.ngo_fr.pk, {"username": "fr_caseworker"}),
-        (AuditEvent.Action.LOGIN_FAILED, None, None, {"username": "(no such account)"}),
-    ]
-    assert verify_chain().ok
-
-
-def test_an_inactive_user_cannot_sign_in(world):
-    world.fr_caseworker.is_active = False
-    world.fr_caseworker.save()
-
-    response = sign_in("fr_caseworker", PASSWORD)
-
-    assert response.status_code == 400
-    assert response.json() == sign_in("nobody_here", "x").json()
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN).count() == 0

@@ -32,8 +32,8 @@ from demo.organisations import DEMO_PASSWORD, DEMO_SLUGS, DEMO_USERNAMES
 from monitoring.models import FollowUp, Notification
 from monitoring.sweep import sweep
 
-from .conftest import audit_log_writable
-from .factories import MembershipFactory, OrganisationFactory, UserFactory, country
+from ..conftest import audit_log_writable
+from ..factories import MembershipFactory, OrganisationFactory, UserFactory, country
 
 User = get_user_model()
 STRONG_PASSWORD = "a long and unusual passphrase 42"

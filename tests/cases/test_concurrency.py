@@ -24,8 +24,8 @@ from cases.models import (
 )
 from cases.models.cases import CaseStatus
 
-from .conftest import api_client
-from .factories import AssuranceFactory, CaseFactory, ProceedingFactory, SubjectFactory
+from ..conftest import api_client
+from ..factories import AssuranceFactory, CaseFactory, ProceedingFactory, SubjectFactory
 
 STORED = (
     Case,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from cases.models import AuditEvent
 from cases.models.sharing import TLP
 
-from .conftest import api_client
-from .factories import CaseFactory, SubjectFactory
+from ..conftest import api_client
+from ..factories import CaseFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from cases import invitations, policy, services
 from cases.models import AuditEvent, Invitation, Membership
 
-from .conftest import api_client
-from .factories import CaseFactory, UserFactory
+from ..conftest import api_client
+from ..factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from cases.models.sharing import TLP, Distribution
 from config.urls import router
 
-from .conftest import api_client
-from .factories import AssuranceFactory, CaseFactory
+from ..conftest import api_client
+from ..factories import AssuranceFactory, CaseFactory
 
 LISTS = [f"/api/v1/{prefix}/" for prefix, viewset, _name in router.registry
          if hasattr(viewset, "list")] + ["/api/v1/inbox/", "/api/v1/compliance/"]

@@ -18,7 +18,7 @@ def test_web_sign_in_and_failed_sign_in_are_audited(world):
 
 def test_the_organisations_auditor_sees_its_members_sign_ins(world):
     Client().login(username="fr_caseworker", password="correct horse battery staple")
-    from .conftest import api_client
+    from ..conftest import api_client
 
     seen = api_client(world.fr_auditor).get("/api/v1/audit-events/", {"action": "login"})
     assert [e["actor_username"] for e in seen.json()["results"]] == ["fr_caseworker"]

@@ -1,4 +1,4 @@
-from .conftest import api_client
+from ..conftest import api_client
 
 
 def test_caseworker_sees_own_memberships(world):

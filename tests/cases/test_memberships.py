@@ -8,8 +8,8 @@ import pytest
 from cases.models import AuditEvent, Case, Membership, SharingGroup, SharingGroupMembership
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client
-from .factories import CaseFactory, SharingGroupFactory, SubjectFactory, UserFactory
+from ..conftest import api_client
+from ..factories import CaseFactory, SharingGroupFactory, SubjectFactory, UserFactory
 
 Role = Membership.Role
 

@@ -11,8 +11,8 @@ from cases import audit
 from cases.models import AuditEvent
 from cases.models.sharing import TLP, Distribution
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,

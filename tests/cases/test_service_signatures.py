@@ -14,8 +14,8 @@ from cases.models import Assurance, AuditEvent, Case, Subject
 from monitoring import services as monitoring_services
 from monitoring.models import CheckReport, Finding
 
-from .factories import AssuranceFactory, CaseFactory, SubjectFactory, country
-from .monitoring_helpers import first_visit, monitored_case
+from ..factories import AssuranceFactory, CaseFactory, SubjectFactory, country
+from ..monitoring_helpers import first_visit, monitored_case
 
 # What the packages also offer beside the writes: the checks they share with forms and the
 # admin, and the mechanics they share with each other.

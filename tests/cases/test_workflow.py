@@ -21,8 +21,8 @@ from cases.models.cases import TRANSITIONS, CaseStatus
 from cases.models.sharing import TLP, Distribution
 from cases.signals import case_transitioned
 
-from .conftest import api_client
-from .factories import CaseFactory, ProceedingFactory, SubjectFactory, country
+from ..conftest import api_client
+from ..factories import CaseFactory, ProceedingFactory, SubjectFactory, country
 
 S = CaseStatus
 UNKNOWN_STATES = ["teleported", ""]

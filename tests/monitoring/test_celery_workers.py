@@ -21,8 +21,8 @@ from cases.models import Membership
 from monitoring.delivery import _message_id
 from monitoring.models import Finding, FollowUp, Notification
 
-from .celery_support import Workers, database_url, wait_for
-from .factories import CaseFactory, MembershipFactory, OrganisationFactory, UserFactory
+from ..celery_support import Workers, database_url, wait_for
+from ..factories import CaseFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 DAY = datetime.timedelta(days=1)
 Kind = Notification.Kind

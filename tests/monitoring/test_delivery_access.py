@@ -6,7 +6,7 @@ from cases.models import Membership
 from monitoring import delivery
 from monitoring.models import Notification
 
-from .factories import CaseFactory
+from ..factories import CaseFactory
 
 
 def test_an_alert_is_withheld_from_someone_who_lost_access_to_the_case(world):

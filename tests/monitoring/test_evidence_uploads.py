@@ -21,9 +21,9 @@ from PIL import ExifTags, Image
 from monitoring import evidence_files
 from monitoring.models import Evidence, FollowUp
 
-from . import evidence_samples as samples
-from .conftest import api_client
-from .monitoring_helpers import (
+from .. import evidence_samples as samples
+from ..conftest import api_client
+from ..monitoring_helpers import (
     DAY,
     ELF,
     HOUR,

@@ -7,8 +7,8 @@ import pytest
 
 from monitoring.models import NotificationPreference
 
-from .conftest import api_client
-from .monitoring_helpers import snapshot
+from ..conftest import api_client
+from ..monitoring_helpers import snapshot
 
 
 @pytest.mark.parametrize("body, field", [

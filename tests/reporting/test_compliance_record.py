@@ -30,8 +30,8 @@ from cases.models.sharing import TLP, Distribution
 from monitoring.models import CheckReport, Finding, FollowUp
 from reporting.record import compliance_record, compliance_records
 
-from .conftest import api_client
-from .factories import (
+from ..conftest import api_client
+from ..factories import (
     AssuranceFactory,
     CaseFactory,
     MembershipFactory,
@@ -336,7 +336,7 @@ def test_bad_query_values_are_refused(world, params):
 
 
 def test_only_signed_in_users_read_the_record(record):
-    assert api_client().get("/api/v1/compliance/").status_code in (401, 403)
+    assert api_client().get("/api/v1/compliance/").status_code == 401
     assert compliance(UserFactory(username="no_memberships")) == []
     assert compliance(record.world.staff) == []
 

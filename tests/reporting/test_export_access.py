@@ -16,9 +16,9 @@ from cases.models.sharing import TLP, Distribution
 from reporting.exports import services as exports
 from reporting.models import Export, ExportRow
 
-from .conftest import api_client
-from .factories import AssuranceFactory, CaseFactory
-from .monitoring_helpers import NOW, first_visit, freeze, monitored_case, submit
+from ..conftest import api_client
+from ..factories import AssuranceFactory, CaseFactory
+from ..monitoring_helpers import NOW, first_visit, freeze, monitored_case, submit
 
 pytestmark = pytest.mark.django_db
 

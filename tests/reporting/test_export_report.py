@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from cases.models import Country
 from reporting.exports import report
 
+from ..factories import country
 from . import test_compliance_record as seeded
-from .factories import country
 
 # The dataset of the compliance record tests, as a fixture of this module too.
 record = seeded.record

@@ -30,9 +30,9 @@ from reporting.exports import build
 from reporting.models import Export
 from reporting.tasks import exports_purge
 
-from .conftest import api_client
-from .factories import AssuranceFactory, CaseFactory, SubjectFactory
-from .monitoring_helpers import NOW, first_visit, freeze, monitored_case, submit
+from ..conftest import api_client
+from ..factories import AssuranceFactory, CaseFactory, SubjectFactory
+from ..monitoring_helpers import NOW, first_visit, freeze, monitored_case, submit
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -263,7 +263,7 @@ def test_a_filter_error_names_the_filter(world):
 
 
 def test_a_member_of_two_organisations_names_the_acting_one(world, cases):
-    from .factories import MembershipFactory
+    from ..factories import MembershipFactory
 
     MembershipFactory(user=world.fr_caseworker, organisation=world.ngo_it, role="caseworker")
     response = api_client(world.fr_caseworker).post(

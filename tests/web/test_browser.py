@@ -10,6 +10,7 @@ Debian's Chromium (/usr/bin/chromium, installed by `make`) is driven by Playwrig
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -20,8 +21,20 @@ import pytest
 # (reading ids to visit) are plain synchronous calls all the same.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-playwright = pytest.importorskip("playwright.sync_api")
-axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+def _required(module: str):
+    """The module, or a skip where it is not installed; in CI (CI=true) its absence fails."""
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        try:
+            return importlib.import_module(module)
+        except ImportError as error:
+            pytest.fail(f"CI runs the browser test, and {module} is missing: {error}",
+                        pytrace=False)
+    return pytest.importorskip(module)
+
+
+playwright = _required("playwright.sync_api")
+axe = _required("axe_playwright_python.sync_playwright")
 
 # Its live server flushes the database its own way: the Makefile runs this module in a pytest
 # process of its own, after the others.

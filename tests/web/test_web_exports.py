@@ -26,8 +26,8 @@ from reporting.exports import services as exports
 from reporting.models import Export
 from reporting.record import compliance_record
 
-from .factories import CaseFactory, SubjectFactory
-from .test_compliance_record import check, make_case
+from ..factories import CaseFactory, SubjectFactory
+from ..reporting.test_compliance_record import check, make_case
 
 PASSWORD = "correct horse battery staple"
 PAGES = {

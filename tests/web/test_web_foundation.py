@@ -4,7 +4,7 @@ organisation, the language, and pages that answer 404 for what a user may not se
 import pytest
 from django.test import Client
 
-from .factories import MembershipFactory
+from ..factories import MembershipFactory
 
 PASSWORD = "correct horse battery staple"
 

@@ -1,6 +1,7 @@
 """The web pages of monitoring after surrender, findings and their sharing, and notifications:
-who reaches each page, the check report filed all or nothing, sharing under the label's
-ceiling, re-sharing, what a partner sees of a finding, and the case page's monitoring panels.
+who reaches each page, what a partner sees of a finding, the follow-up, and the check report
+filed all or nothing (sharing is in test_web_findings.py, notifications and the case page's
+panels in test_web_monitoring_panels.py).
 
 ngo_fr owns a GREEN case shared with ministry_de through `fr_de_group`, with a filed first
 visit (two findings) and an open regular check; ngo_it is an outsider. The clock is frozen.
@@ -13,35 +14,27 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.template.loader import render_to_string
-from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.test import Client
 
-from cases.models import Assurance, Case
+from cases.models import Assurance
 from cases.models.sharing import TLP, Distribution
-from cases.views.base import CASE_PANELS, TIMELINE_SOURCES
 from monitoring import services
 from monitoring.models import (
     CheckReport,
     Evidence,
     Finding,
-    FindingComment,
-    FindingShare,
     FollowUp,
     Notification,
-    NotificationPreference,
 )
 
-from .factories import AssuranceFactory, CaseFactory, SubjectFactory, UserFactory
-from .monitoring_helpers import (
+from ..factories import AssuranceFactory, SubjectFactory
+from ..monitoring_helpers import (
     DAY,
     ELF,
     HOUR,
     NOW,
     PDF,
     TODAY,
-    ad_hoc,
     first_visit,
     freeze,
     monitored_case,
@@ -87,8 +80,7 @@ def signed_in(user) -> Client:
     return client
 
 
-@pytest.fixture
-def net(world):
+def shared_monitoring(world):
     w = world
     n = SimpleNamespace(world=w)
     n.case = monitored_case(
@@ -118,6 +110,11 @@ def net(world):
         body="Check due.",
     )
     return n
+
+
+@pytest.fixture
+def net(world):
+    return shared_monitoring(world)
 
 
 def url_of(name, n) -> str:
@@ -451,283 +448,3 @@ def test_a_completed_follow_up_takes_no_second_report(net):
     assert response.status_code == 400
     assert "it takes no report" in response.content.decode()
     assert CheckReport.objects.filter(case=net.case).count() == 1
-
-
-# --- sharing ---------------------------------------------------------------------------------
-
-
-def share_data(finding, **over) -> dict:
-    finding.refresh_from_db()
-    data = {"distribution": finding.distribution, "tlp": finding.tlp,
-            "sharing_group": finding.sharing_group_id or "", "version": finding.version}
-    data.update(over)
-    return data
-
-
-def test_sharing_beyond_the_labels_ceiling_is_an_error_next_to_the_field(net):
-    w = net.world
-    before = Finding.objects.filter(pk=net.finding.pk).values().get()
-    response = signed_in(w.fr_caseworker).post(
-        url_of("finding_share", net),
-        share_data(net.finding, tlp="amber", distribution="network", sharing_group=""))
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert 'id="id_distribution_error"' in page and "TLP:AMBER allows at most" in page
-    assert 'value="network" selected' in page
-    assert Finding.objects.filter(pk=net.finding.pk).values().get() == before
-
-
-def test_the_owner_narrows_a_finding_and_the_partner_loses_it_at_once(net):
-    w = net.world
-    assert signed_in(w.de_caseworker).get(url_of("finding_detail", net)).status_code == 200
-    response = signed_in(w.fr_caseworker).post(
-        url_of("finding_share", net),
-        share_data(net.finding, distribution="organisation", sharing_group=""))
-    assert response.status_code == 302
-    assert signed_in(w.de_caseworker).get(url_of("finding_detail", net)).status_code == 404
-    assert signed_in(w.de_liaison).post(url_of("finding_reshare", net), {
-        "distribution": "network"}).status_code == 404
-
-
-def test_a_stale_share_is_a_conflict(net):
-    w = net.world
-    data = share_data(net.finding, summary_shareable="on")
-    services.finding_share(actor=w.fr_admin, finding=net.finding, version=net.finding.version,
-                           distribution=Distribution.ORGANISATION)
-    response = signed_in(w.fr_caseworker).post(url_of("finding_share", net), data)
-    assert response.status_code == 409
-    net.finding.refresh_from_db()
-    assert (net.finding.distribution, net.finding.summary_shareable) == ("organisation", False)
-
-
-def test_re_share_of_an_amber_finding_is_refused_with_a_clear_message(net):
-    w = net.world
-    services.finding_share(actor=w.fr_caseworker, finding=net.finding, version=net.finding.version,
-                           distribution=Distribution.SHARING_GROUP, sharing_group=w.fr_de_group,
-                           tlp=TLP.AMBER)
-    client = signed_in(w.de_liaison)
-    assert url_of("finding_reshare", net) not in client.get(
-        url_of("finding_detail", net)).content.decode()
-    shares = FindingShare.objects.count()
-    for response in (client.get(url_of("finding_reshare", net)),
-                     client.post(url_of("finding_reshare", net), {"distribution": "network"})):
-        assert response.status_code == 403
-        assert "TLP:AMBER does not let recipients pass this finding" in response.content.decode()
-    assert FindingShare.objects.count() == shares
-
-
-def test_a_recipient_passes_a_green_finding_on_and_withdrawing_hides_it_at_once(world):
-    w = world
-    case = monitored_case(w, surrender=TODAY - 5 * DAY, distribution=Distribution.NETWORK,
-                          tlp=TLP.GREEN)
-    assurance = AssuranceFactory(case=case)
-    submit(w, first_visit(case), checked_at=NOW - HOUR, findings=[
-        {"assurance": assurance, "outcome": "breach", "severity": "high"}])
-    finding = Finding.objects.get(case=case)
-    services.finding_share(actor=w.fr_caseworker, finding=finding, version=finding.version,
-                           distribution=Distribution.SHARING_GROUP, sharing_group=w.fr_de_group)
-    url = f"/findings/{finding.pk}/"
-    outsider = signed_in(w.it_caseworker)
-    assert outsider.get(url).status_code == 404
-    liaison = signed_in(w.de_liaison)
-    response = liaison.post(f"{url}pass-on/",
-                            {"distribution": "sharing_group", "sharing_group": ""})
-    assert response.status_code == 400
-    assert 'id="id_sharing_group_error"' in response.content.decode()
-    assert liaison.post(f"{url}pass-on/", {"distribution": "network"}).status_code == 302
-    page = outsider.get(url)
-    assert page.status_code == 200 and case.subject.full_name not in page.content.decode()
-    share = FindingShare.objects.get(finding=finding)
-    assert f"/findings/passed-on/{share.pk}/withdraw/" in liaison.get(url).content.decode()
-    assert liaison.post(f"/findings/passed-on/{share.pk}/withdraw/").status_code == 302
-    assert outsider.get(url).status_code == 404
-
-
-def test_recipients_comment_and_auditors_do_not(net):
-    w = net.world
-    client = signed_in(w.de_caseworker)
-    url = url_of("finding_detail", net)
-    assert client.post(url, {"text": ""}).status_code == 400
-    assert client.post(url, {"text": "Seen from Berlin"}).status_code == 302
-    assert "Seen from Berlin" in signed_in(w.fr_auditor).get(url).content.decode()
-    auditor = signed_in(w.de_auditor)
-    assert 'name="text"' not in auditor.get(url).content.decode()
-    assert auditor.post(url, {"text": "No"}).status_code == 403
-    assert FindingComment.objects.filter(finding=net.finding).count() == 1
-
-
-# --- the inbox -------------------------------------------------------------------------------
-
-
-def test_the_inbox_shows_what_was_newly_shared(net):
-    client = signed_in(net.world.de_caseworker)
-    page = client.get("/shared-with-us/").content.decode()
-    assert url_of("finding_detail", net) in page and FULL_NAME not in page
-    later = (TODAY + DAY).isoformat()
-    assert url_of("finding_detail", net) not in client.get(
-        f"/shared-with-us/?since={later}").content.decode()
-    response = client.get("/shared-with-us/?since=2026-02-30")
-    assert response.status_code == 400 and 'id="id_since_error"' in response.content.decode()
-    assert client.get("/shared-with-us/?since=%00").status_code == 400
-    # The owner's own records are not "shared with" it.
-    own = signed_in(net.world.fr_caseworker).get("/shared-with-us/").content.decode()
-    assert url_of("finding_detail", net) not in own
-
-
-# --- notifications ---------------------------------------------------------------------------
-
-
-def test_notifications_are_only_the_users_own(net):
-    w = net.world
-    Notification.objects.create(recipient=w.fr_admin, kind=Notification.Kind.DUE, case=net.case,
-                                dedup_key="test:due:admin", subject="Admin's planted-other",
-                                body="x")
-    client = signed_in(w.fr_caseworker)
-    page = client.get("/notifications/").content.decode()
-    assert "planted-own" in page and "planted-other" not in page
-    other = Notification.objects.get(recipient=w.fr_admin)
-    assert client.post(f"/notifications/{other.pk}/read/").status_code == 404
-    other.refresh_from_db()
-    assert other.read_at is None
-
-
-def test_marking_read_works_as_a_form_and_with_htmx(net):
-    w = net.world
-    client = signed_in(w.fr_caseworker)
-    second = Notification.objects.create(recipient=w.fr_caseworker, kind="overdue",
-                                         case=net.case, dedup_key="test:overdue:cw",
-                                         subject="Second-planted", body="y")
-    response = client.post(f"/notifications/{second.pk}/read/", HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    row = response.content.decode()
-    assert row.lstrip().startswith("<tr") and "Mark read" not in row and "<html" not in row
-    response = client.post(f"/notifications/{net.notification.pk}/read/",
-                           {"next": "https://evil.example/"})
-    assert response.status_code == 302 and response["Location"] == "/notifications/"
-    assert not Notification.objects.filter(recipient=w.fr_caseworker, read_at=None).exists()
-    # Unread first: a new one heads the list.
-    Notification.objects.create(recipient=w.fr_caseworker, kind="due", case=net.case,
-                                dedup_key="test:due:new", subject="Newest unread", body="z")
-    page = client.get("/notifications/").content.decode()
-    assert 'hx-post="/notifications/' in page and 'hx-swap="outerHTML"' in page
-    assert page.index("Newest unread") < page.index("Second-planted")
-
-
-def test_notification_preferences(net):
-    client = signed_in(net.world.fr_caseworker)
-    page = client.get("/notifications/preferences/").content.decode()
-    assert '<input type="checkbox" name="due_soon" id="id_due_soon" checked>' in page
-    data = {kind: "on" for kind in Notification.Kind.values if kind != "due_soon"}
-    assert client.post("/notifications/preferences/", data).status_code == 302
-    chosen = dict(NotificationPreference.objects.filter(user=net.world.fr_caseworker)
-                  .values_list("kind", "email"))
-    assert chosen["due_soon"] is False and chosen["overdue"] is True
-    page = client.get("/notifications/preferences/").content.decode()
-    assert '<input type="checkbox" name="due_soon" id="id_due_soon">' in page
-
-
-# --- query counts ----------------------------------------------------------------------------
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
-def add_follow_ups(world, n):
-    for i in range(n):
-        case = CaseFactory(owner=world.ngo_fr, subject=SubjectFactory(owner=world.ngo_fr),
-                           status=Case.Status.MONITORING_ACTIVE, surrender_date=TODAY - DAY)
-        ad_hoc(world, case, opens=NOW + DAY, due=NOW + (i + 2) * DAY,
-               assignee=world.fr_admin if i % 2 else world.fr_caseworker)
-
-
-def test_follow_up_list_costs_the_same_for_5_rows_or_60(world):
-    client = signed_in(world.fr_caseworker)
-    add_follow_ups(world, 5)
-    few = queries(client, "/follow-ups/?sort=-due")
-    add_follow_ups(world, 55)
-    assert queries(client, "/follow-ups/?sort=-due") == few
-
-
-def add_notifications(world, n, start=0):
-    case = CaseFactory(owner=world.ngo_fr, subject=SubjectFactory(owner=world.ngo_fr))
-    for i in range(start, start + n):
-        Notification.objects.create(recipient=world.fr_caseworker, kind="due", case=case,
-                                    dedup_key=f"count:{i}", subject=f"Due {i}", body="b",
-                                    read_at=NOW if i % 3 == 0 else None)
-
-
-def test_notification_list_costs_the_same_for_5_rows_or_60(world):
-    client = signed_in(world.fr_caseworker)
-    add_notifications(world, 5)
-    few = queries(client, "/notifications/")
-    add_notifications(world, 55, start=5)
-    assert queries(client, "/notifications/") == few
-
-
-# --- the case page's panels ------------------------------------------------------------------
-
-
-def panel_html(user, case) -> tuple[str, int]:
-    request = RequestFactory().get("/")
-    request.user = user
-    html = []
-    with CaptureQueriesContext(connection) as ctx:
-        for panel in CASE_PANELS:
-            if panel.template.startswith(("monitoring/", "reporting/")):
-                html.append(render_to_string(panel.template, panel.context(request, case)))
-    return "".join(html), len(ctx.captured_queries)
-
-
-def test_the_panels_show_compliance_follow_ups_and_findings(net):
-    w = net.world
-    # A third assurance with no finding reads "unverified", never compliance.
-    AssuranceFactory(case=net.case, type=Assurance.Type.FAIR_TRIAL)
-    html, _ = panel_html(w.fr_caseworker, net.case)
-    assert "Unverified" in html and "Complied" in html
-    assert url_of("follow_up_report", net) in html
-    assert url_of("finding_detail", net) in html and url_of("finding_share", net) in html
-    partner, _ = panel_html(w.de_caseworker, net.case)
-    assert url_of("finding_detail", net) in partner
-    assert url_of("follow_up_report", net) not in partner
-    assert url_of("finding_share", net) not in partner
-    for secret in (*SECRETS, w.fr_caseworker.username):
-        assert secret not in partner
-
-
-def test_the_panels_cost_a_bounded_number_of_queries(net):
-    w = net.world
-    _, few = panel_html(w.fr_caseworker, net.case)
-    for i in range(4):
-        follow_up = ad_hoc(w, net.case, opens=NOW + DAY, due=NOW + (i + 2) * DAY)
-        submit(w, follow_up, checked_at=NOW - HOUR, findings=[
-            {"assurance": net.torture, "outcome": "partial", "severity": "medium"}])
-    _, many = panel_html(w.fr_caseworker, net.case)
-    assert many == few
-
-
-def test_a_case_awaiting_a_decision_shows_the_risk_brief(net):
-    w = net.world
-    pending = CaseFactory(owner=w.ngo_fr, subject=SubjectFactory(owner=w.ngo_fr),
-                          status=Case.Status.EXECUTIVE_DECISION)
-    html, _ = panel_html(w.fr_caseworker, pending)
-    assert "Before deciding" in html
-    # One earlier case only: a small cell shows "<3" and nothing more.
-    assert "&lt;3" in html
-    assert net.case.reference in html and "monitoring still open" in html
-    assert "Before deciding" not in panel_html(w.fr_caseworker, net.case)[0]
-
-
-def test_the_timeline_entries_of_monitoring(net):
-    request = RequestFactory().get("/")
-    request.user = net.world.de_caseworker
-    from monitoring.views.panels import timeline_entries
-
-    assert timeline_entries in TIMELINE_SOURCES
-    entries = timeline_entries(request, net.case, False)
-    assert {e["kind"] for e in entries} == {"follow_up", "check_report", "finding"}
-    assert all({"date", "kind", "summary"} <= set(e) for e in entries)
-    request.user = UserFactory(username="nobody")
-    assert timeline_entries(request, net.case, False) == []

@@ -18,7 +18,7 @@ from cases import audit, policy
 from cases.models import AuditEvent, Membership, SharingGroup, SharingGroupMembership
 from cases.models.sharing import Distribution
 
-from .factories import CaseFactory, UserFactory
+from ..factories import CaseFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 PAGES = {
