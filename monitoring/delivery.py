@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -67,17 +68,24 @@ def _message(notification: Notification) -> EmailMessage:
     )
 
 
+# Whether the recipient may still see what a notification not about a case is about, by kind:
+# registered by the app whose record it is.
+_STILL_FOR: dict[str, Callable[[Notification], bool]] = {}
+
+
+def register_still_for(kind: str, check: Callable[[Notification], bool]) -> None:
+    _STILL_FOR[kind] = check
+
+
 def _still_for(notification: Notification) -> bool:
-    """Whether the recipient may still see what the notification is about."""
+    """Whether the recipient may still see what the notification is about (a notice no app
+    answers for is never sent)."""
     if notification.case_id is not None:
         return policy.visible(notification.recipient, Case).filter(
             pk=notification.case_id
         ).exists()
-    # An export's notice: the export, another app's record, is reached through the relation.
-    exports = Notification.export.field.related_model
-    return policy.visible(notification.recipient, exports).filter(
-        pk=notification.export_id
-    ).exists()
+    check = _STILL_FOR.get(notification.kind)
+    return check is not None and check(notification)
 
 
 def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:

@@ -427,10 +427,9 @@ class Notification(models.Model):
     follow_up = models.ForeignKey(
         FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # An export's notice: the export is reporting's, named here by its label only.
-    export = models.ForeignKey(
-        "reporting.Export", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    # An export's notice: the id of the export, a record of an app built on this one (whose
+    # `delivery.register_still_for` check decides whether the recipient still sees it).
+    export = models.UUIDField(null=True, blank=True, db_index=True, db_column="export_id")
     dedup_key = models.CharField(max_length=200, unique=True)
     # References only: never a name (e-mails leave the system).
     subject = models.CharField(max_length=300)

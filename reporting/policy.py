@@ -27,3 +27,10 @@ def exports(queryset: QuerySet, user) -> QuerySet:
 
 
 RULES = (Rule(Export, Resource.EXPORT, exports),)
+
+
+def export_notice_still_for(notification) -> bool:
+    """Whether the recipient of an export's notice may still see the export."""
+    return policy.visible(notification.recipient, Export).filter(
+        pk=notification.export
+    ).exists()

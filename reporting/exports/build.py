@@ -250,7 +250,7 @@ def _notify_ready(export: Export) -> None:
         dedup_key=f"export_ready:{export.pk}",
         defaults={
             "recipient": export.requester, "kind": Notification.Kind.EXPORT_READY,
-            "export": export,
+            "export": export.pk,
             "subject": f"[{SYSTEM}] " + _("Your export is ready: %(kind)s") % {"kind": kind},
             "body": _("Your export %(id)s (%(kind)s, %(format)s, %(rows)s rows) is ready until "
                       "%(expires)s.") % {"id": export.pk, "kind": kind,

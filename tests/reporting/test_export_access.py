@@ -137,3 +137,25 @@ def test_the_web_download_says_the_file_was_withdrawn(world, shared_case):
     assert response.status_code == 410 and "withdrawn" in response.content.decode()
     page = client.get(reverse("reporting:export_detail", args=[export.pk])).content.decode()
     assert "withdrawn" in page.lower()
+
+
+def test_an_export_notice_is_sent_while_its_requester_sees_the_export_and_withheld_after(world):
+    from monitoring import delivery
+    from monitoring.models import Notification
+
+    export = exports.export_request(actor=world.fr_caseworker, kind="cases", format="csv")
+    notices = [
+        Notification.objects.create(
+            recipient=world.fr_caseworker, kind=Notification.Kind.EXPORT_READY,
+            export=export.pk, dedup_key=f"export_ready:{n}", subject="s", body="b")
+        for n in range(2)
+    ]
+    # A notice about no case that no app answers for is never sent.
+    orphan = Notification.objects.create(
+        recipient=world.fr_caseworker, kind=Notification.Kind.DUE, dedup_key="orphan",
+        subject="s", body="b")
+
+    assert delivery.deliver(notices[0].pk) == "sent"
+    assert delivery.deliver(orphan.pk) == "withheld"
+    Membership.objects.filter(user=world.fr_caseworker).delete()
+    assert delivery.deliver(notices[1].pk) == "withheld"
