@@ -60,7 +60,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Second factors: authenticator apps (TOTP), one-time recovery codes, passkeys (WebAuthn).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "cases",
+    # Sign-in beyond the password: second factors, API tokens, sessions.
+    "accounts",
     "monitoring",
     "reporting",
     # The demo data: above every app, imported by none.
@@ -77,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,6 +189,18 @@ SIGNIN_WINDOW_SECONDS = env.int("SIGNIN_WINDOW_SECONDS", default=15 * 60)
 PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=10)
 PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60)
+
+# Passkeys and security keys (WebAuthn): the relying party is the site's domain (never an IP
+# address: browsers refuse one), and a passkey answers only pages of the allowed origins. On
+# `localhost` any port is allowed (development and tests).
+OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost")
+OTP_WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="Extradition Monitor")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000"])
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.webauthn.Helper"
+# A passkey is a second factor after the password, never a way round it (and its lockout).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = OTP_WEBAUTHN_RP_NAME
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Throttle and lockout counters live here, so they must be shared by every process: Redis when

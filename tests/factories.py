@@ -40,6 +40,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Organisation {o.slug}")
     kind = Organisation.Kind.NGO
     country = factory.LazyFunction(lambda: country("FR"))
+    # Test setups sign in with a password alone unless a test asks for two factors.
+    mfa_required = False
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -19,6 +19,11 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    # Whether every member must sign in with a second factor (platform staff always must).
+    mfa_required = models.BooleanField(
+        _("two factors required"), default=True,
+        help_text=_("Every member signs in with a second factor after the password."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,7 +20,7 @@ AuditAction = audit.Action
 
 
 def organisation_create(
-    *, actor: Actor, slug: str, name: str, kind: str, country: Country
+    *, actor: Actor, slug: str, name: str, kind: str, country: Country, mfa_required: bool = True
 ) -> Organisation:
     if not isinstance(actor, Operator) and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only platform staff create organisations."))
@@ -33,7 +33,9 @@ def organisation_create(
         errors["slug"] = _("An organisation with this slug exists.")
     raise_errors(errors)
     with transaction.atomic():
-        organisation = Organisation.objects.create(slug=slug, name=name, kind=kind, country=country)
+        organisation = Organisation.objects.create(
+            slug=slug, name=name, kind=kind, country=country, mfa_required=mfa_required
+        )
         audit.record(actor, AuditAction.CREATE, organisation)
     return organisation
 

@@ -43,6 +43,12 @@ class Command(BaseCommand):
             "--country", required=True, help="ISO 3166-1 alpha-2 code of its country, e.g. FR."
         )
         parser.add_argument(
+            "--mfa",
+            choices=["required", "optional"],
+            default="required",
+            help="Whether its members must sign in with a second factor (default: required).",
+        )
+        parser.add_argument(
             "--operator",
             default="",
             help="Who runs the command, for the audit log (default: the shell user).",
@@ -75,12 +81,14 @@ class Command(BaseCommand):
                 name=name,
                 kind=kind,
                 country=country_row,
+                mfa_required=options["mfa"] == "required",
             )
         except ValidationError as error:
             raise CommandError(one_line(error)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created organisation '{organisation.slug}': {organisation.name} "
-                f"({organisation.get_kind_display()}, {organisation.country_id})."
+                f"({organisation.get_kind_display()}, {organisation.country_id}; two factors "
+                f"{'required' if organisation.mfa_required else 'optional'})."
             )
         )
