@@ -36,6 +36,17 @@ class AuditEvent(models.Model):
         LOCKED_OUT = "locked_out", _("Locked out")
         # An account invited to join an organisation, accepting or declining.
         INVITATION = "invitation", _("Invitation")
+        # Second factors: set up, removed, reset by an org admin, a recovery code used, a
+        # wrong code or passkey given.
+        MFA_ENROL = "mfa_enrol", _("Second factor set up")
+        MFA_REMOVE = "mfa_remove", _("Second factor removed")
+        MFA_RESET = "mfa_reset", _("Second factors reset")
+        MFA_RECOVERY_USED = "mfa_recovery_used", _("Recovery code used")
+        MFA_FAILED = "mfa_failed", _("Failed second factor")
+        # API tokens, and sign-in sessions ended before their time.
+        TOKEN_CREATE = "token_create", _("API token created")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+        SESSION_END = "session_end", _("Session ended")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)
