@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # The token's scheme in the API schema registers with the authentication class.
+        from . import authentication, signals  # noqa: F401
+
+        signals.connect()

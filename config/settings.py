@@ -56,7 +56,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: hashed, named, scoped, expiring (accounts.ApiToken, on knox's model).
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -217,12 +218,29 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": CACHE_TABLE, "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
 
+# API tokens (accounts/tokens.py): knox keeps a hash of each, on our model. Knox's own model is
+# swapped out, so its migrations (which would make an unused table) are not run.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Token",
+    # Each token gets the expiry its owner chose (accounts.tokens.token_create).
+    "TOKEN_TTL": None,
+    "AUTO_REFRESH": False,
+}
+MIGRATION_MODULES = {"knox": None}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A read-only token is refused every write; a view that sets its own permission classes
+    # must keep TokenScope among them.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.authentication.TokenScope",
+    ],
     # Lists refuse query parameters they do not take (cases/api/filtering.py).
     "DEFAULT_FILTER_BACKENDS": [
         "cases.api.filtering.StrictFilterBackend",

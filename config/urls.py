@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as accounts_api
+from accounts import urls as accounts_web
 from cases import urls as cases_web
 from cases.api import urls as cases_api
 from monitoring import urls as monitoring_web
@@ -15,13 +17,14 @@ router = DefaultRouter()
 for prefix, viewset, basename in cases_api.routes + monitoring_api.routes + reporting_api.routes:
     router.register(prefix, viewset, basename=basename)
 
-api_v1 = [*cases_api.urlpatterns, *monitoring_api.urlpatterns, *reporting_api.urlpatterns,
-          *router.urls]
+api_v1 = [*accounts_api.urlpatterns, *cases_api.urlpatterns, *monitoring_api.urlpatterns,
+          *reporting_api.urlpatterns, *router.urls]
 
 urlpatterns = [
     # The web application.
     path("", Dashboard.as_view(), name="dashboard"),
     path("accounts/", include(cases_web.account_urls)),
+    path("accounts/", include(accounts_web)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(cases_web)),
     path("", include(monitoring_web)),

@@ -7,16 +7,21 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 `<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
 """
 
+import base64
 import contextlib
+import datetime
 import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 
+import pyotp
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
+from accounts.tokens import fingerprint
 from cases.models import Membership, Organisation
 
 from .factories import (
@@ -89,11 +94,28 @@ def audit_log_writable() -> Iterator:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
+def token_for(user, scope: str = ApiToken.Scope.READ_WRITE) -> str:
+    """The secret of a new API token of `user`, made without the service (no audit event, no
+    second factor) and lasting long enough for tests that move the clock years ahead."""
+    _token, secret = ApiToken.objects.create(
+        user=user, name="tests", scope=scope, expiry=datetime.timedelta(days=100 * 365),
+        password_fingerprint=fingerprint(user),
+    )
+    return secret
+
+
+def totp_code(user) -> str:
+    """The current code of the user's authenticator app, set up for it if it has none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return pyotp.TOTP(base64.b32encode(device.bin_key)).now()
+
+
 def api_client(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -26,9 +26,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
+
+from .conftest import token_for
 
 # Hypothesis keeps caches (Unicode tables, constants) in a folder: a temporary one, removed when
 # the run ends, rather than one left in the project.
@@ -99,8 +100,7 @@ def in_process(demo_world, db):
 
 def _token_headers(username: str) -> dict:
     user = get_user_model().objects.get(username=username)
-    token, _created = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {token_for(user)}"}
 
 
 @pytest.fixture(params=list(ACTORS))

@@ -123,7 +123,7 @@ class StrictFilterExtension(DjangoFilterExtension):
 ERRORS = {
     "400": (ValidationErrorSerializer, _("Bad input, with a message per field.")),
     "401": (ErrorSerializer, _("Not signed in: send `Authorization: Token <token>`.")),
-    "403": (ErrorSerializer, _("None of your roles allows this.")),
+    "403": (ErrorSerializer, _("None of your roles allows this, or the token is read-only.")),
     "404": (ErrorSerializer, _("No such record, or none that you may see.")),
     "409": (ConflictSerializer, _("The record changed since you loaded it; nothing was saved.")),
     "415": (ErrorSerializer, _("The body is not in a media type this endpoint reads.")),

@@ -406,20 +406,6 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class TokenRequestSerializer(StrictSerializer):
-    """A username and password to exchange for an API token."""
-
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-
-
-
-class TokenSerializer(serializers.Serializer):
-    """An API token: send it as `Authorization: Token <token>`."""
-
-    token = serializers.CharField()
-
-
 class LeaveGroupSerializer(StrictSerializer):
     """Which of the caller's organisations leaves the sharing group."""
 

@@ -18,6 +18,5 @@ routes = [
 ]
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("me/", views.MeView.as_view(), name="me"),
 ]

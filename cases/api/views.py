@@ -1,16 +1,11 @@
-from django.contrib.auth import authenticate
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import filters, invitations, policy, services, signin
+from .. import filters, invitations, policy, services
 from ..models import (
     Assurance,
     AuditEvent,
@@ -28,51 +23,9 @@ from ..models import (
 from ..selectors import case_prefetches, case_timeline
 from . import serializers as s
 from .base import CreateWithService, DestroyWithService, PolicyViewSet, UpdateWithService
-from .throttling import LoginThrottle
 
 Resource = policy.Resource
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
-
-
-class TokenView(APIView):
-    """Exchange a username and password for an API token."""
-
-    resource = Resource.SELF
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [LoginThrottle]
-    throttle_scope = "login"
-
-    @extend_schema(request=s.TokenRequestSerializer, responses=s.TokenSerializer)
-    def post(self, request):
-        serializer = s.TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        username = serializer.validated_data["username"]
-        user = authenticate(
-            request=request, username=username, password=serializer.validated_data["password"]
-        )
-        wait = signin.refused_for(request)
-        if wait:
-            raise self.locked_out(wait)
-        if user is None:
-            # The failure is audited by the user_login_failed receiver (cases/apps.py).
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("Unable to sign in with these credentials.")]}
-            )
-        services.record_login(user=user, succeeded=True)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
-
-    @staticmethod
-    def locked_out(wait: int) -> exceptions.Throttled:
-        """429 with the sign-in page's message, and the wait in Retry-After."""
-        minutes = -(-wait // 60)
-        refused = exceptions.Throttled(detail=ngettext(
-            "Too many failed attempts to sign in. Try again in %(minutes)d minute.",
-            "Too many failed attempts to sign in. Try again in %(minutes)d minutes.",
-            minutes) % {"minutes": minutes})
-        refused.wait = wait
-        return refused
 
 
 class MeView(APIView):

@@ -13,6 +13,8 @@ from cases.api.throttling import LoginThrottle
 from cases.models import AuditEvent
 from cases.signin import address_key, client_address
 
+from ..conftest import totp_code
+
 PASSWORD = "correct horse battery staple"
 LOCKED = "Too many failed attempts to sign in."
 
@@ -22,8 +24,10 @@ def sign_in(username: str, password: str, address: str = "203.0.113.5"):
                          REMOTE_ADDR=address)
 
 
-def token(username: str, password: str, address: str = "203.0.113.5", **headers):
-    return Client().post("/api/v1/auth/token/", {"username": username, "password": password},
+def token(username: str, password: str, address: str = "203.0.113.5", otp: str = "",
+          **headers):
+    return Client().post("/api/v1/auth/token/",
+                         {"username": username, "password": password, "otp": otp},
                          content_type="application/json", REMOTE_ADDR=address, **headers)
 
 
@@ -74,7 +78,8 @@ def test_rotating_x_forwarded_for_gives_no_fresh_token_requests(world, monkeypat
                for i in range(4)]
     assert answers == [400, 400, 400, 429]
     # Another client is not held back by it.
-    assert token("fr_caseworker", PASSWORD, address="198.51.100.1").status_code == 200
+    code = totp_code(world.fr_caseworker)
+    assert token("fr_caseworker", PASSWORD, address="198.51.100.1", otp=code).status_code == 200
 
 
 # --- the lockout ---------------------------------------------------------------------------
