@@ -119,6 +119,24 @@ def api_client(user=None) -> APIClient:
     return client
 
 
+def session_client(user) -> APIClient:
+    """A client signed in with a session, for those the API gives no token (platform staff, a
+    person of no organisation: accounts/authentication.py), to show what the policy gives them."""
+    assert api_client(user).get("/api/v1/me/").status_code == 401
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def used_client(user) -> APIClient:
+    """A client whose token was used a moment ago: a token's first use in a minute also writes
+    its `last_used` (tests/accounts/test_tokens_api.py), once, which is no cost of the request
+    being measured."""
+    client = api_client(user)
+    assert client.get("/api/v1/me/").status_code == 200
+    return client
+
+
 @pytest.fixture
 def client_for():
     return api_client

@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import tokens
-from accounts.authentication import TokenAuthentication
+from accounts.authentication import TokenAuthentication, TokenScope
 from accounts.models import ApiToken
 from cases import services
 from cases.models import AuditEvent, Membership
@@ -259,3 +260,30 @@ def test_only_the_owner_and_its_organisations_admins_revoke_a_token(world):
     assert ApiToken.objects.filter(pk=token.pk).exists()
     tokens.token_revoke(actor=world.fr_admin, token=token)
     assert not ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def _api_views(resolver=None, prefix=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _api_views(pattern, route)
+        elif route.startswith("api/v1/"):
+            callback = pattern.callback
+            yield route, getattr(callback, "cls", None), getattr(callback, "actions", None) or {}
+
+
+def test_every_api_view_that_takes_a_token_keeps_its_scope():
+    """A view that sets its own permission classes (or an action its own) must keep TokenScope,
+    or a read-only token could write through it."""
+    unguarded = []
+    for route, view, actions in _api_views():
+        for action in {None, *actions.values()}:
+            handler = getattr(view, action, None) if action else None
+            kwargs = getattr(handler, "kwargs", {}) if handler else {}
+            permissions = kwargs.get("permission_classes", view.permission_classes)
+            authenticators = kwargs.get("authentication_classes", view.authentication_classes)
+            if any(issubclass(a, TokenAuthentication) for a in authenticators) and not any(
+                issubclass(p, TokenScope) for p in permissions
+            ):
+                unguarded.append((route, action))
+    assert unguarded == []

@@ -11,7 +11,7 @@ from cases import audit
 from cases.models import AuditEvent
 from cases.models.sharing import TLP, Distribution
 
-from ..conftest import api_client
+from ..conftest import used_client
 from ..factories import (
     AssuranceFactory,
     CaseFactory,
@@ -116,15 +116,6 @@ LISTS = [
 ]
 
 
-def _used_client(user):
-    """A client whose token was used a moment ago: the first use of a token in a minute also
-    writes its `last_used` (tests/accounts/test_tokens_api.py), once, which is not the list's
-    cost."""
-    client = api_client(user)
-    assert client.get("/api/v1/me/").status_code == 200
-    return client
-
-
 def _count(client, url) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, {"page_size": 200})
@@ -134,7 +125,7 @@ def _count(client, url) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("url", "make", "pinned"), LISTS, ids=[row[0] for row in LISTS])
 def test_list_queries_do_not_grow_with_rows(world, url, make, pinned):
-    client = _used_client(world.fr_admin)
+    client = used_client(world.fr_admin)
     make(world, 3)
     few, rows_few = _count(client, url)
     make(world, 60)
@@ -146,7 +137,7 @@ def test_list_queries_do_not_grow_with_rows(world, url, make, pinned):
 
 
 def test_timeline_queries_do_not_grow(world):
-    client = _used_client(world.fr_admin)
+    client = used_client(world.fr_admin)
     case = CaseFactory(owner=world.ngo_fr)
     for _ in range(3):
         AssuranceFactory(case=case)

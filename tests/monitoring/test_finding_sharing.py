@@ -12,13 +12,12 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
-from rest_framework.test import APIClient
 
 from cases.models import Assurance, AuditEvent
 from cases.models.sharing import TLP, TLP_CEILING, Distribution
 from monitoring.models import Finding, FindingShare
 
-from ..conftest import api_client
+from ..conftest import api_client, session_client
 from ..factories import (
     AssuranceFactory,
     MembershipFactory,
@@ -464,10 +463,7 @@ def test_no_one_else_withdraws_a_reshare(passed_on):
     stranger = MembershipFactory(organisation__slug="ngo-nl", role="org_admin").user
     # An organisation the finding never reached does not see the share at all.
     assert api_client(stranger).delete(url).status_code == 404
-    # Platform staff have no token (accounts/authentication.py); signed in, they see nothing.
-    staff = APIClient()
-    staff.force_login(w.staff)
-    assert staff.delete(url).status_code == 404
+    assert session_client(w.staff).delete(url).status_code == 404
     assert FindingShare.objects.get(pk=passed_on.share.pk).withdrawn_at is None
     assert sees(w.it_caseworker, passed_on.finding)
 

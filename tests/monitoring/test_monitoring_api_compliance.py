@@ -21,7 +21,7 @@ from monitoring.models import (
 )
 from monitoring.sweep import sweep
 
-from ..conftest import api_client
+from ..conftest import api_client, session_client
 from ..factories import UserFactory
 from ..monitoring_helpers import (
     DAY,
@@ -228,4 +228,4 @@ def test_notification_preferences_are_read_and_set_per_user(rec):
 
 def test_a_new_user_without_memberships_sees_no_notifications(rec, inbox):
     stranger = UserFactory(username="stranger")
-    assert ids(api_client(stranger).get("/api/v1/notifications/")) == set()
+    assert ids(session_client(stranger).get("/api/v1/notifications/")) == set()
