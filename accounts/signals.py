@@ -15,9 +15,12 @@ from . import tokens
 WATCHED = {"password", "is_active"}
 
 
-def _remember_account(sender, instance, update_fields=None, **kwargs) -> None:
-    """Before a user is saved: its stored password and state, to compare after."""
-    if instance.pk is None or (update_fields is not None and not WATCHED & set(update_fields)):
+def _remember_account(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    """Before a user is saved: its stored password and state, to compare after (not for a
+    fixture being loaded, nor a save that writes neither)."""
+    if raw or instance.pk is None or (
+        update_fields is not None and not WATCHED & set(update_fields)
+    ):
         instance._tokens_before = None
         return
     instance._tokens_before = (

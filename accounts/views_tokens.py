@@ -21,6 +21,7 @@ from cases.views.base import MemberPage, apply_service_errors, safe_next
 
 from . import tokens
 from .forms_tokens import TokenCreateForm
+from .models import ApiToken
 
 
 def may_make_tokens(request) -> bool:
@@ -39,7 +40,7 @@ class TokenList(MemberPage, TemplateView):
         user = self.request.user
         context.setdefault("form", TokenCreateForm() if may_make_tokens(self.request) else None)
         context.update(
-            tokens=tokens.visible_to(user).filter(user_id=user.pk),
+            tokens=ApiToken.objects.filter(user_id=user.pk),
             verified=user.is_verified(),
             member=bool(policy.roles(user)),
             managed=Organisation.objects.filter(pk__in=tokens.managed_organisations(user))
