@@ -5,6 +5,7 @@ once a minute; made and revoked with an audit event."""
 from __future__ import annotations
 
 import datetime
+import inspect
 
 import pytest
 import time_machine
@@ -227,6 +228,16 @@ def test_last_used_is_written_once_a_minute(world):
     assert token.last_used == start + datetime.timedelta(seconds=61)
 
 
+def test_a_request_with_a_token_costs_one_query_for_it(world):
+    client = client_with(make(world.fr_caseworker)[1])
+    assert client.get("/api/v1/me/").status_code == 200  # the first use writes last_used
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/me/").status_code == 200
+    # The token with its user and whether the user belongs anywhere; the memberships shown.
+    assert len(ctx.captured_queries) == 2
+    assert "accounts_apitoken" in ctx.captured_queries[0]["sql"]
+
+
 def test_the_token_is_on_the_request(world, rf):
     token, secret = make(world.fr_caseworker, scope=RO)
 
@@ -287,3 +298,12 @@ def test_every_api_view_that_takes_a_token_keeps_its_scope():
             ):
                 unguarded.append((route, action))
     assert unguarded == []
+
+
+@pytest.mark.parametrize("write", [tokens.token_create, tokens.token_revoke, tokens.revoke_all])
+def test_every_token_write_takes_named_and_typed_arguments(write):
+    signature = inspect.signature(write)
+    for parameter in signature.parameters.values():
+        assert parameter.kind == parameter.KEYWORD_ONLY, parameter
+        assert parameter.annotation is not parameter.empty, parameter
+    assert signature.return_annotation is not signature.empty

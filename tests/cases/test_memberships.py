@@ -8,7 +8,7 @@ import pytest
 from cases.models import AuditEvent, Case, Membership, SharingGroup, SharingGroupMembership
 from cases.models.sharing import TLP, Distribution
 
-from ..conftest import api_client
+from ..conftest import api_client, session_client
 from ..factories import CaseFactory, SharingGroupFactory, SubjectFactory, UserFactory
 
 Role = Membership.Role
@@ -121,7 +121,10 @@ def test_an_admin_removes_a_member_who_then_loses_access_at_once(world):
 
     assert response.status_code == 204
     assert not Membership.objects.filter(user=world.fr_caseworker).exists()
-    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 404
+    # Its last membership gone, its token goes with it (accounts/signals.py); signed in with a
+    # session, it finds nothing.
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 401
+    assert session_client(world.fr_caseworker).get(f"/api/v1/cases/{case.pk}/").status_code == 404
 
 
 def test_an_update_cannot_move_a_membership_to_another_user_or_organisation(world):
