@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts import urls as accounts_web
 from cases import urls as cases_web
 from cases.api import urls as cases_api
 from monitoring import urls as monitoring_web
@@ -22,6 +23,8 @@ urlpatterns = [
     # The web application.
     path("", Dashboard.as_view(), name="dashboard"),
     path("accounts/", include(cases_web.account_urls)),
+    path("accounts/", include(accounts_web)),
+    path("accounts/webauthn/", include((accounts_web.webauthn, "otp_webauthn"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(cases_web)),
     path("", include(monitoring_web)),
