@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import django_otp
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -34,7 +36,14 @@ def totp_enrol(*, actor: AbstractBaseUser, name: str, key: str, code: str) -> TO
     """An authenticator app, once it has shown it holds `key` by giving a valid `code`."""
     device = TOTPDevice(user=actor, name=name.strip()[:64] or _("Authenticator app"), key=key,
                         confirmed=True)
-    if not device.verify_token("".join(code.split())):
+    # Checked here, not by device.verify_token(): that saves the device when the code is wrong.
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    code = "".join(code.split())
+    if code.isdigit() and totp.verify(int(code), device.tolerance):
+        # The code that confirmed it does not sign in again.
+        device.last_t, device.drift = totp.t(), totp.drift
+    else:
         raise ValidationError({"code": _("That code is not right. Codes change every 30 "
                                          "seconds: type the one the app shows now.")})
     with transaction.atomic():

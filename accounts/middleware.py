@@ -48,7 +48,8 @@ class SessionLimitsMiddleware:
                 if _wants_json(request):
                     return JsonResponse({"detail": _("Your session has ended.")}, status=401)
                 messages.info(request, _("Your session ended: sign in again."))
-                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('login')}?{query}")
             sessions.seen(request, now)
         return self.get_response(request)
 

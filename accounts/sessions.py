@@ -8,7 +8,7 @@ last membership or has their factors reset.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.http import HttpRequest
 
-# Keys of the session itself: when it signed in, when it was last active (epoch seconds).
+# Keys of the session itself: when it signed in, when it was last active (epoch seconds), and
+# the session key it is listed under (a new password or sign-in gives the session a new key).
 STARTED = "signed_in_at"
 SEEN = "seen_at"
+LISTED = "listed_as"
 # Activity is written down at most this often: a page a second writes no more than this.
 SEEN_PRECISION_SECONDS = 60
 
@@ -35,14 +37,18 @@ def _store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def started(request: HttpRequest, user: AbstractBaseUser) -> None:
-    """On sign-in: the session's clock starts, and it appears in its person's list."""
+def started(request: HttpRequest, user: AbstractBaseUser, since: float | None = None) -> None:
+    """On sign-in: the session's clock starts (or goes on `since`), and it appears in its
+    person's list."""
     now = timezone.now()
-    request.session[STARTED] = request.session[SEEN] = now.timestamp()
+    request.session[SEEN] = now.timestamp()
+    request.session[STARTED] = since or now.timestamp()
     request.session.save()
+    request.session[LISTED] = request.session.session_key
     UserSession.objects.update_or_create(
         session_key=request.session.session_key,
-        defaults={"user": user, "started_at": now, "last_seen": now,
+        defaults={"user": user, "last_seen": now,
+                  "started_at": datetime.fromtimestamp(request.session[STARTED], tz=UTC),
                   "address": client_address(request) or None,
                   "user_agent": request.headers.get("User-Agent", "")[:300]},
     )
@@ -55,29 +61,21 @@ def expired(request: HttpRequest, now: datetime) -> bool:
     began = request.session.get(STARTED, seen)
     if seen is None:
         return False
-    return (at - seen > settings.SESSION_IDLE_SECONDS
-            or at - began > settings.SESSION_ABSOLUTE_SECONDS)
+    return (at - seen >= settings.SESSION_IDLE_SECONDS
+            or at - began >= settings.SESSION_ABSOLUTE_SECONDS)
 
 
 def seen(request: HttpRequest, now: datetime) -> None:
     """The person did something: the idle clock starts again (written once a minute)."""
+    if request.session.get(LISTED) != request.session.session_key:
+        # Signed in before the list existed, or given a new key since it was listed.
+        started(request, request.user, since=request.session.get(STARTED))
+        return
     if now.timestamp() - request.session.get(SEEN, 0) < SEEN_PRECISION_SECONDS:
         return
     request.session[SEEN] = now.timestamp()
     request.session.setdefault(STARTED, now.timestamp())
-    key = request.session.session_key
-    if key and not UserSession.objects.filter(session_key=key).update(last_seen=now):
-        # A session from before the list existed: it joins it.
-        started(request, request.user)
-
-
-def idle_end(request: HttpRequest) -> datetime | None:
-    seen_at = request.session.get(SEEN)
-    if seen_at is None:
-        return None
-    return datetime.fromtimestamp(seen_at, tz=timezone.UTC) + timedelta(
-        seconds=settings.SESSION_IDLE_SECONDS
-    )
+    UserSession.objects.filter(session_key=request.session.session_key).update(last_seen=now)
 
 
 def forget(session_key: str) -> None:
