@@ -76,3 +76,10 @@ def test_who_resets_a_members_factors(world, who, status):
     sign_in_with_two_factors(client, getattr(world, who))
     path = reverse("accounts:member_factors_reset", args=[membership.pk])
     assert client.get(path).status_code == status
+
+
+def test_the_passkey_scripts_speak_french_too(db, client):
+    """django-otp-webauthn has no French catalogue: ours (locale/fr/.../djangojs.po) fills in."""
+    client.cookies["django_language"] = "fr"
+    catalogue = client.get(url("otp_webauthn:js-i18n-catalog")).content.decode()
+    assert "Enregistrer une cl\\u00e9 d\\u2019acc\\u00e8s" in catalogue
