@@ -5,11 +5,12 @@ from django.conf import settings
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from . import views, views_sessions
+from . import views, views_organisation, views_sessions
 
 app_name = "accounts"
 
-urlpatterns = [*views.urlpatterns, *views_sessions.urlpatterns]
+urlpatterns = [*views.urlpatterns, *views_sessions.urlpatterns,
+               *views_organisation.urlpatterns]
 
 class PasskeyScriptCatalog(JavaScriptCatalog):
     """The passkey scripts' messages: the package's own catalogues, and ours for the languages

@@ -207,3 +207,12 @@ def test_a_member_of_two_organisations_needs_two_factors_if_either_requires_them
     MembershipFactory(user=user, organisation=lax, role="caseworker")
     MembershipFactory(user=user, organisation=strict, role="auditor")
     assert password_only(user).get("/")["Location"].startswith("/accounts/two-factor/")
+
+
+def test_the_admin_shows_no_factor_secrets():
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice as Static
+    from django_otp.plugins.otp_totp.models import TOTPDevice as App
+
+    assert not admin.site.is_registered(App)
+    assert not admin.site.is_registered(Static)

@@ -11,7 +11,7 @@ from ..factories import sign_in_with_two_factors
 
 PAGES = {"accounts:verify", "accounts:two_factor", "accounts:totp_add", "accounts:recovery_codes",
          "accounts:factor_remove", "accounts:sessions", "accounts:session_end",
-         "accounts:keep_alive", "accounts:member_factors_reset",
+         "accounts:keep_alive", "accounts:member_factors_reset", "accounts:organisation_security",
          "otp_webauthn:credential-registration-begin",
          "otp_webauthn:credential-registration-complete",
          "otp_webauthn:credential-authentication-begin",
@@ -83,3 +83,33 @@ def test_the_passkey_scripts_speak_french_too(db, client):
     client.cookies["django_language"] = "fr"
     catalogue = client.get(url("otp_webauthn:js-i18n-catalog")).content.decode()
     assert "Enregistrer une cl\\u00e9 d\\u2019acc\\u00e8s" in catalogue
+
+
+@pytest.mark.parametrize(("who", "status"), [("fr_admin", 200), ("fr_caseworker", 404),
+                                             ("fr_liaison", 404), ("fr_auditor", 404),
+                                             ("staff", 404)])
+def test_who_decides_whether_members_need_two_factors(world, who, status):
+    client = Client()
+    sign_in_with_two_factors(client, getattr(world, who))
+    assert client.get(url("accounts:organisation_security")).status_code == status
+    response = client.post(url("accounts:organisation_security"), {"mfa_required": "on"})
+    assert response.status_code == (302 if status == 200 else 404)
+    world.ngo_fr.refresh_from_db()
+    assert world.ngo_fr.mfa_required is (status == 200)
+
+
+def test_an_org_admin_requires_two_factors_and_members_are_sent_to_set_one_up(world):
+    from cases.models import AuditEvent
+
+    from .test_web_foundation import signed_in
+
+    admin = Client()
+    sign_in_with_two_factors(admin, world.fr_admin)
+    member = signed_in(world.fr_caseworker)
+    assert member.get("/cases/").status_code == 200
+    admin.post(url("accounts:organisation_security"), {"mfa_required": "on"})
+    assert member.get("/cases/")["Location"].startswith("/accounts/two-factor/")
+    assert AuditEvent.objects.filter(action="update", object_type="organisation",
+                                     changed_fields=["mfa_required"]).exists()
+    admin.post(url("accounts:organisation_security"), {})
+    assert member.get("/cases/").status_code == 200
