@@ -38,14 +38,26 @@ def has_factor(user: AbstractBaseUser) -> bool:
     return any(not isinstance(device, StaticDevice) for device in devices(user))
 
 
-def required_for(user: AbstractBaseUser) -> bool:
-    """Whether the user must sign in with two factors: platform staff always, a member of an
-    organisation that requires them, and anyone who has set one up."""
+def required_by_policy(user: AbstractBaseUser) -> bool:
+    """Whether two factors are required of the user: platform staff always, and a member of
+    an organisation that requires them."""
     if user.is_staff or user.is_superuser:
         return True
-    if Membership.objects.filter(user=user, organisation__mfa_required=True).exists():
-        return True
-    return has_factor(user)
+    return Membership.objects.filter(user=user, organisation__mfa_required=True).exists()
+
+
+# What a signed-in session that has not passed a second factor must do first.
+VERIFY = "verify"
+ENROL = "enrol"
+
+
+def pending_step(user: AbstractBaseUser) -> str | None:
+    """VERIFY when the user has a factor (anyone who set one up uses it), ENROL when two
+    factors are required and the user has none, else None."""
+    owned = devices(user)
+    if any(not isinstance(d, StaticDevice) or d.token_set.exists() for d in owned):
+        return VERIFY
+    return ENROL if required_by_policy(user) else None
 
 
 def verify_code(

@@ -76,17 +76,18 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
-    list_display = ("slug", "name", "kind", "country", "created_at")
-    list_filter = ("kind", "country")
+    list_display = ("slug", "name", "kind", "country", "mfa_required", "created_at")
+    list_filter = ("kind", "country", "mfa_required")
     search_fields = ("slug", "name")
-    fields = ("slug", "name", "kind", "country")
+    fields = ("slug", "name", "kind", "country", "mfa_required")
     fixed_after_creation = ("slug",)
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
         created = services.organisation_create(
-            actor=request.user, slug=obj.slug, name=obj.name, kind=obj.kind, country=obj.country
+            actor=request.user, slug=obj.slug, name=obj.name, kind=obj.kind, country=obj.country,
+            mfa_required=obj.mfa_required,
         )
         obj.pk, obj.created_at = created.pk, created.created_at
 

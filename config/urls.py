@@ -25,6 +25,7 @@ urlpatterns = [
     path("", Dashboard.as_view(), name="dashboard"),
     path("accounts/", include(cases_web.account_urls)),
     path("accounts/", include(accounts_web)),
+    path("accounts/webauthn/", include((accounts_web.webauthn, "otp_webauthn"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(cases_web)),
     path("", include(monitoring_web)),

@@ -3,16 +3,24 @@ listed roles, platform staff, and the sharing group of the French NGO. Every nam
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django_otp.oath import totp
 
+from accounts import factors
 from cases import services
 from cases.models import Membership, Organisation, SharingGroup
 
 from .reference import country
 
 DEMO_PASSWORD = "demo-password-2026"
+# The demo organisations require two factors, as new organisations do: every demo account has
+# an authenticator app enrolled with this one key (printed by seed_demo, and `manage.py
+# demo_code` prints its current code). A demo key, public like the password: never reuse it.
+DEMO_TOTP_KEY = b"demo-totp-secret-key".hex()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 STAFF_USERNAME = "staff"
 SHARING_GROUP_NAME = "FR–DE–BE monitoring group"
 
@@ -71,11 +79,21 @@ def organisations_create(
             services.membership_create(
                 actor=operator, organisation=organisation, user=user, role=role
             )
+            demo_app_enrol(user)
             users[user.username] = user
-    User.objects.create_superuser(
+    demo_app_enrol(User.objects.create_superuser(
         STAFF_USERNAME, email=f"{STAFF_USERNAME}@demo.invalid", password=DEMO_PASSWORD
-    )
+    ))
     return organisations, users
+
+
+def demo_code() -> str:
+    """The code the demo accounts' authenticator app shows now."""
+    return f"{totp(bytes.fromhex(DEMO_TOTP_KEY)):06d}"
+
+
+def demo_app_enrol(user) -> None:
+    factors.totp_enrol(actor=user, name="demo app", key=DEMO_TOTP_KEY, code=demo_code())
 
 
 def sharing_group_create(

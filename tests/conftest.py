@@ -30,6 +30,7 @@ from .factories import (
     SharingGroupFactory,
     UserFactory,
     country,
+    sign_in_with_two_factors,
 )
 
 ROLES = [r.value for r in Membership.Role]
@@ -121,10 +122,11 @@ def api_client(user=None) -> APIClient:
 
 def session_client(user) -> APIClient:
     """A client signed in with a session, for those the API gives no token (platform staff, a
-    person of no organisation: accounts/authentication.py), to show what the policy gives them."""
+    person of no organisation: accounts/authentication.py), to show what the policy gives them.
+    The session passed a second factor (staff must have one)."""
     assert api_client(user).get("/api/v1/me/").status_code == 401
     client = APIClient()
-    client.force_login(user)
+    sign_in_with_two_factors(client, user)
     return client
 
 

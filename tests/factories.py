@@ -120,3 +120,17 @@ class ProceedingFactory(factory.django.DjangoModelFactory):
     date = factory.Faker("date_between", start_date="-1y", end_date="today")
     authority = "Cour d'appel"
     description = "Hearing notes naming the family"
+
+
+def sign_in_with_two_factors(client, user) -> None:
+    """Sign `user` in on the test `client` in a session that passed a second factor (an
+    authenticator app of theirs, made here if they have none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

@@ -20,6 +20,7 @@ from .organisations import (
     membership_delete,
     membership_update,
     organisation_create,
+    organisation_mfa_set,
     takes_last_admin,
 )
 from .proceedings import proceeding_create, proceeding_delete, proceeding_update
@@ -52,6 +53,7 @@ __all__ = [
     "membership_delete",
     "membership_update",
     "organisation_create",
+    "organisation_mfa_set",
     "proceeding_create",
     "proceeding_delete",
     "proceeding_update",

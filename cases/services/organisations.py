@@ -40,6 +40,21 @@ def organisation_create(
     return organisation
 
 
+def organisation_mfa_set(*, actor: Actor, organisation: Organisation, required: bool) -> None:
+    """An org admin requires two factors of every member, or stops requiring them."""
+    if not isinstance(actor, Operator) and not policy.has_right(
+        actor, organisation.pk, Resource.MEMBERSHIP, Action.MANAGE_MEMBERS
+    ):
+        raise PermissionDenied(_("Only the organisation's admins decide this."))
+    if organisation.mfa_required == required:
+        return
+    with transaction.atomic():
+        Organisation.objects.filter(pk=organisation.pk).update(mfa_required=required)
+        organisation.mfa_required = required
+        audit.record(actor, AuditAction.UPDATE, organisation, changed_fields=["mfa_required"],
+                     detail={"mfa_required": required})
+
+
 def check_may_manage_members(actor: Actor, organisation: Organisation, role: str | None) -> None:
     if isinstance(actor, Operator):
         return

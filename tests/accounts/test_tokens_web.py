@@ -4,17 +4,15 @@ secrets, and for anyone else those pages do not exist (404)."""
 
 from __future__ import annotations
 
-import django_otp
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import tokens
 from accounts.models import ApiToken
 from cases.models import AuditEvent
 
-from ..factories import MembershipFactory, UserFactory
+from ..factories import MembershipFactory, UserFactory, sign_in_with_two_factors
 
 PAGES = {"accounts:tokens", "accounts:token_revoke", "accounts:organisation_tokens"}
 RW = ApiToken.Scope.READ_WRITE
@@ -23,12 +21,10 @@ RW = ApiToken.Scope.READ_WRITE
 def signed_in(user, verified: bool = False) -> Client:
     """A session of `user`; `verified`: one that passed a second factor."""
     client = Client()
-    client.force_login(user)
     if verified:
-        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-        session = client.session
-        session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        sign_in_with_two_factors(client, user)
+    else:
+        client.force_login(user)
     return client
 
 

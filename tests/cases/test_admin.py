@@ -32,6 +32,7 @@ from ..factories import (
     ProceedingFactory,
     SubjectFactory,
     country,
+    sign_in_with_two_factors,
 )
 
 User = get_user_model()
@@ -45,7 +46,7 @@ def url(model, view: str, *args) -> str:
 @pytest.fixture
 def staff_client(world) -> Client:
     client = Client()
-    client.force_login(world.staff)
+    sign_in_with_two_factors(client, world.staff)
     return client
 
 

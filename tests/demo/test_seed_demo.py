@@ -4,6 +4,7 @@ along the workflow, and visits whose findings make a record."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -176,3 +177,27 @@ def test_seed_demo_writes_through_the_services_as_the_caseworkers(demo):
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TRANSITION).count() == (
         CaseTransition.objects.count()
     )
+
+
+def test_every_demo_account_signs_in_with_the_printed_demo_key(demo):
+    from django.test import Client
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from demo.organisations import DEMO_TOTP_SECRET, demo_code
+
+    assert DEMO_TOTP_SECRET in demo
+    assert DEMO_TOTP_SECRET in (Path(__file__).parents[2] / "README.md").read_text()
+    assert set(TOTPDevice.objects.values_list("user__username", flat=True)) == {
+        *DEMO_USERNAMES, "staff"}
+    assert Organisation.objects.filter(slug__in=DEMO_SLUGS, mfa_required=False).count() == 0
+    # The next code of the app (the one that enrolled it does not sign in again).
+    device = TOTPDevice.objects.get(user__username="ngo-fr.caseworker")
+    totp = TOTP(device.bin_key)
+    totp.time = totp.time + 30
+    client = Client()
+    client.post("/accounts/login/", {"username": "ngo-fr.caseworker", "password": DEMO_PASSWORD})
+    response = client.post("/accounts/verify/", {"code": f"{totp.token():06d}"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/cases/").status_code == 200
+    assert len(demo_code()) == 6

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ..accounts import test_tokens_web
 from . import (
+    test_web_accounts,
     test_web_cases,
     test_web_exports,
     test_web_foundation,
@@ -11,9 +12,9 @@ from . import (
     test_web_organisation,
 )
 
-COVERED = set().union(*(m.PAGES for m in (test_web_cases, test_web_exports, test_web_foundation,
-                                          test_web_monitoring, test_web_organisation,
-                                          test_tokens_web)))
+COVERED = set().union(*(m.PAGES for m in (test_web_accounts, test_web_cases, test_web_exports,
+                                          test_web_foundation, test_web_monitoring,
+                                          test_web_organisation, test_tokens_web)))
 # Not pages of the application: the API, its documentation, the platform staff's admin, and
 # the language switch (Django's own view, tested by the foundation).
 ELSEWHERE = ("api/", "admin/", "i18n/")

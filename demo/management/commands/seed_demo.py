@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cases.management.commands.create_organisation import one_line
 from demo import seed
-from demo.organisations import DEMO_PASSWORD, account_lines
+from demo.organisations import DEMO_PASSWORD, DEMO_TOTP_SECRET, account_lines
 
 
 class Command(BaseCommand):
@@ -46,3 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for line in account_lines():
             self.stdout.write(line)
+        self.stdout.write(
+            "\nEvery demo account signs in with two factors: after the password, a code of the "
+            f"authenticator app with the key {DEMO_TOTP_SECRET} (add it to any app), or the "
+            "code that `.venv/bin/python manage.py demo_code` prints."
+        )

@@ -1,3 +1,0 @@
-from .tokens import ApiToken
-
-__all__ = ["ApiToken"]
