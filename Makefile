@@ -56,5 +56,5 @@ screenshots: system $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l de --no-location --no-obsolete \
 		--ignore=.venv --ignore=bench --ignore=staticfiles --ignore=tests --ignore=media \
-		--ignore=docs
+		--ignore=docs --ignore=templates/rest_framework
 	$(PY) manage.py compilemessages -l fr -l de --ignore=.venv
