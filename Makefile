@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test install system lint messages screenshots
+.PHONY: run serve test install system lint messages screenshots
 
 ## Debian packages, checked on every run (cheap) and installed where missing. A failed install
 ## (e.g. apt's lock held by another install) is only a warning, and is tried again next time.
@@ -39,6 +39,14 @@ run: system $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py serve $(HOST):$(PORT)
+
+## Production: gunicorn with DEBUG off, a Celery worker and beat, on http://$(HOST):$(PORT)/ behind
+## the TLS-terminating proxy. Needs SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL...: see
+## the README's Production section) in the environment.
+serve: system $(STAMP)
+	DEBUG=false $(PY) manage.py collectstatic --noinput
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py serve --production $(HOST):$(PORT)
 
 ## Install and run the whole test suite, with lint and the migrations check: spread over every
 ## core (pytest-xdist, each worker with a database of its own), then the browser test alone

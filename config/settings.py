@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -158,14 +159,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed files when collected (DEBUG off); plain files in development.
+    # STATIC_COMPRESS=false leaves compression to a proxy or CDN in front (collectstatic then
+    # takes seconds, not a minute: the production server's test does so).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     },
 }
 # In development WhiteNoise serves from the app folders; in production from STATIC_ROOT, filled
 # by `manage.py collectstatic`.
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are read by developer tools alone: compressing them (megabytes, in Brotli too) took
+# most of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 LOGIN_URL = "login"
