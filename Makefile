@@ -49,11 +49,13 @@ serve: system $(STAMP)
 	DEBUG=false $(PY) manage.py serve --production $(HOST):$(PORT)
 
 ## Install and run the whole test suite, with lint and the migrations check: spread over every
-## core (pytest-xdist, each worker with a database of its own), then the browser test alone
+## core (pytest-xdist, each worker with a database of its own), then the production server's test
+## and the browser test, each alone
 test: system $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -m "not browser" -n auto
+	$(PY) -m pytest -m "not browser and not production" -n auto
+	$(PY) -m pytest -m production
 	$(PY) -m pytest -m browser
 
 ## Refresh the README's screenshots (docs/screenshots/) by running the browser test

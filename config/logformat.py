@@ -21,7 +21,9 @@ class JsonLines(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": request_id_var.get() or None,
+            # django.request writes its line once the middleware is done: from its request.
+            "request_id": request_id_var.get()
+            or getattr(getattr(record, "request", None), "id", None),
         }
         entry.update({name: getattr(record, name) for name in REQUEST_FIELDS
                       if hasattr(record, name)})
