@@ -8,7 +8,7 @@ import logging
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import health
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @never_cache
-@require_GET
+@require_safe
 def health_view(request):
     checks = health.run_checks()
     failing = [name for name, check in checks.items() if not check.ok]

@@ -102,3 +102,8 @@ def test_probed_over_plain_http_while_pages_are_redirected(healthy):
     response = Client().get("/accounts/login/")
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/accounts/login/"
+
+
+def test_a_head_probe_gets_the_status_alone(healthy):
+    response = Client().head("/health/")
+    assert response.status_code == 200 and not response.content
