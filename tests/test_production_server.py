@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from monitoring.management.commands.serve import GRACE_SECONDS
 
@@ -250,3 +251,9 @@ def _check_the_log(lines: list[str]) -> None:
     # The probes are not logged: a load balancer sends one every few seconds.
     assert not [e for e in requests if e["path"] == "/health/"]
     assert any(e["logger"] == "gunicorn.error" for e in entries)
+
+
+def test_the_production_server_refuses_to_start_with_debug_on(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="DEBUG=false"):
+        call_command("serve", "127.0.0.1:0", production=True)

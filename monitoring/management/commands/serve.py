@@ -29,7 +29,8 @@ WORKER = ["-m", "celery", "-A", "config", "worker", "--beat", "--concurrency=2",
           # file per message, left behind for a worker that is gone.
           "--without-gossip", "--without-mingle", "--without-heartbeat"]
 # In production beat is a process of its own (exactly one, however many workers), and neither
-# prints a banner: their log is JSON lines, through Django's LOGGING (config/celery.py).
+# prints a banner. With LOG_FORMAT=json both log through Django's LOGGING, at LOG_LEVEL, as JSON
+# lines (config/celery.py); --loglevel is for Celery's own format.
 PRODUCTION_WORKER = ["-m", "celery", "-A", "config", "--quiet", "worker", "--loglevel=INFO",
                      "--without-gossip", "--without-mingle", "--without-heartbeat"]
 PRODUCTION_BEAT = ["-m", "celery", "-A", "config", "--quiet", "beat", "--loglevel=INFO"]
