@@ -140,7 +140,8 @@ def _prepare(environment: dict) -> None:
 @pytest.fixture
 def environment(tmp_path) -> dict[str, str]:
     drop = {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG",
-            "SECURE_SSL_REDIRECT", "LOG_FORMAT", "LOG_LEVEL", "PYTEST_XDIST_WORKER"}
+            "SECURE_SSL_REDIRECT", "LOG_FORMAT", "LOG_LEVEL", "PYTEST_XDIST_WORKER",
+            "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
         **{k: v for k, v in os.environ.items() if k not in drop},
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -55,9 +55,11 @@ def test_the_api_documentation_loads_its_script_from_a_url(world):
 
 
 def _deploy_check(**env) -> subprocess.CompletedProcess:
+    # Not the browser test's DJANGO_ALLOW_ASYNC_UNSAFE, set when pytest imports it.
     keep = {k: v for k, v in os.environ.items()
             if not k.startswith(("SECURE_", "SESSION_", "CSRF_")) and k not in (
-                "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")}
+                "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+                "DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_FORMAT")}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
