@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+# The production server's test runs on a SQLite file of its own whatever DATABASE_URL says: CI's
+# second pass (PostgreSQL) leaves it out with PRODUCTION_TEST=no.
+PRODUCTION_TEST ?= yes
 
-.PHONY: run test install system lint messages screenshots
+.PHONY: run serve test install system lint messages screenshots
 
 ## Debian packages, checked on every run (cheap) and installed where missing. A failed install
 ## (e.g. apt's lock held by another install) is only a warning, and is tried again next time.
@@ -40,12 +43,22 @@ run: system $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py serve $(HOST):$(PORT)
 
+## Production: gunicorn with DEBUG off, a Celery worker and beat, on http://$(HOST):$(PORT)/ behind
+## the TLS-terminating proxy. Needs SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL...: see
+## the README's Production section) in the environment.
+serve: system $(STAMP)
+	DEBUG=false $(PY) manage.py collectstatic --noinput
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py serve --production $(HOST):$(PORT)
+
 ## Install and run the whole test suite, with lint and the migrations check: spread over every
-## core (pytest-xdist, each worker with a database of its own), then the browser test alone
+## core (pytest-xdist, each worker with a database of its own), then the production server's test
+## and the browser test, each alone
 test: system $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -m "not browser" -n auto
+	$(PY) -m pytest -m "not browser and not production" -n auto
+	$(if $(filter yes,$(PRODUCTION_TEST)),$(PY) -m pytest -m production)
 	$(PY) -m pytest -m browser
 
 ## Refresh the README's screenshots (docs/screenshots/) by running the browser test
@@ -56,5 +69,5 @@ screenshots: system $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l de --no-location --no-obsolete \
 		--ignore=.venv --ignore=bench --ignore=staticfiles --ignore=tests --ignore=media \
-		--ignore=docs
+		--ignore=docs --ignore=templates/rest_framework
 	$(PY) manage.py compilemessages -l fr -l de --ignore=.venv

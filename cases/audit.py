@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,9 +12,7 @@ from . import policy
 from .audit_checkpoints import Checkpoint, CheckpointUnreadable, checkpoint_file, last_checkpoint
 from .models import AuditChainHead, AuditEvent
 from .models.audit import GENESIS_HASH
-
-# The current request's id, set by RequestIdMiddleware (or a task), read when events are written.
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+from .request_id import request_id_var
 
 Action = AuditEvent.Action
 

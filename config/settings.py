@@ -12,7 +12,9 @@ import warnings
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "csp",
     "django_htmx",
     "rest_framework",
     # API tokens: hashed, named, scoped, expiring (accounts.ApiToken, on knox's model).
@@ -77,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Static files served by the app itself, compressed and cached, in production too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cases.middleware.RequestIdMiddleware",
@@ -159,14 +164,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed files when collected (DEBUG off); plain files in development.
+    # STATIC_COMPRESS=false leaves compression to a proxy or CDN in front (collectstatic then
+    # takes seconds, not a minute: the production server's test does so).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     },
 }
 # In development WhiteNoise serves from the app folders; in production from STATIC_ROOT, filled
 # by `manage.py collectstatic`.
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are read by developer tools alone: compressing them (megabytes, in Brotli too) took
+# most of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 LOGIN_URL = "login"
@@ -183,7 +195,53 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS only with DEBUG off: plain HTTP is redirected, and browsers told (HSTS) to use nothing
+# else for a year, subdomains included, and allowed onto their preload lists. The health
+# endpoint answers over HTTP too: load balancers probe it behind the TLS terminator.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that terminates TLS: the header it sets on requests that came over HTTPS (and
+# strips from clients'), e.g. TLS_PROXY_HEADER=X-Forwarded-Proto. Unset, the connection decides.
+TLS_PROXY_HEADER = env.str("TLS_PROXY_HEADER", default="")
+if TLS_PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + TLS_PROXY_HEADER.upper().replace("-", "_"),
+                               env.str("TLS_PROXY_HEADER_VALUE", default="https"))
+
+# The browser runs only our own scripts and styles, from our own static files: no inline code,
+# no eval, no other origin (htmx, Swagger UI and the passkey scripts are served by us too).
+# Charts are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Powerful browser features the application never uses are refused to it and to any frame;
+# passkeys (WebAuthn) are allowed to this origin alone.
+PERMISSIONS_POLICY = {
+    **{feature: [] for feature in (
+        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics",
+        "camera", "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid",
+        "idle-detection", "magnetometer", "microphone", "midi", "payment",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )},
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # Sign-in: every path that checks a password (the sign-in page, the admin, the API token) goes
 # through the lockout (cases/signin.py) before Django's own check.
@@ -365,14 +423,30 @@ ACCESS_DENIED_AUDIT_MAX = env.int("ACCESS_DENIED_AUDIT_MAX", default=100)
 # How long an invitation to join an organisation waits for its answer.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 
+# The health endpoint for load balancers (monitoring/health.py): it fails when the disk under
+# the uploads (and the broker's folder) has less free space than this, or when the last
+# reminder sweep is older than this (or, before the first sweep, once this long has passed
+# since the first probe).
+HEALTH_MIN_FREE_BYTES = env.int("HEALTH_MIN_FREE_BYTES", default=500 * 1024 * 1024)
+HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("HEALTH_SWEEP_MAX_AGE_SECONDS",
+                                       default=3 * MONITORING_SWEEP_SECONDS)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+# `json`: one JSON object per line (config/logformat.py), for a log collector; `text`: a line
+# for a person to read.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: it must be json or text.")
+# Paths whose requests get no line in the request log: the load balancer's probes.
+REQUEST_LOG_QUIET_PATHS = ["/health/"]
 # One handler, on the root: each record printed once, on one line (a traceback only for 5xx).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"client_errors_one_line": {"()": "config.logfilters.ClientErrorsOneLine"}},
-    "formatters": {"line": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
+    "formatters": {"text": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+                   "json": {"()": "config.logformat.JsonLines"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
                              "filters": ["client_errors_one_line"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -380,5 +454,8 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # The development server's line per request, as Django shows it.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A line per request (cases.middleware) in production, where no development server
+        # writes one.
+        "extradition_monitor.request": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
@@ -10,6 +10,7 @@ from cases.api import urls as cases_api
 from monitoring import urls as monitoring_web
 from monitoring.api import urls as monitoring_api
 from monitoring.views.dashboard import Dashboard
+from monitoring.views.health import health_view
 from reporting import urls as reporting_web
 from reporting.api import urls as reporting_api
 
@@ -31,9 +32,13 @@ urlpatterns = [
     path("", include(monitoring_web)),
     path("", include(reporting_web)),
     path("admin/", admin.site.urls),
+    # For load balancers: public, plain JSON (monitoring/health.py).
+    path("health/", health_view, name="health"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI's start-up script served as a response of its own: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="schema", template_name="api_docs.html"), name="api-docs"),
 ]
 
 handler404 = "cases.api.errors.not_found"

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from cases.audit_checkpoints import write_checkpoint
 
-from . import delivery
+from . import delivery, health
 from .sweep import sweep
 
 RETRY = {
@@ -22,6 +22,7 @@ def sweep_task() -> dict:
     if report.notifications:
         deliver_pending_task.delay()
     checkpoint = write_checkpoint()
+    health.record_sweep()
     return {"notifications": report.notifications, "missed": report.missed,
             "by_kind": dict(report.by_kind),
             "audit_checkpoint": checkpoint.seq if checkpoint else None}

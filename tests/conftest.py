@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pyotp
 import pytest
 from django.db import connection
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -51,6 +52,28 @@ def _counters_of_its_own(settings):
         alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX')}-{uuid.uuid4().hex[:12]}"}
         for alias, config in settings.CACHES.items()
     }
+
+
+def assert_strict_csp(response) -> None:
+    """The response carries the content security policy, and it allows no inline code."""
+    policy = response.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in policy, (response.status_code, response.headers)
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
+
+
+@pytest.fixture(autouse=True)
+def _every_page_has_its_csp(request, monkeypatch):
+    """Whatever a web test gets, page, fragment, redirect or error, carries the strict CSP."""
+    if "web" not in request.node.path.parts:
+        return
+    send = Client.request
+
+    def checked(self, **request_options):
+        response = send(self, **request_options)
+        assert_strict_csp(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
 
 
 @pytest.fixture(autouse=True)

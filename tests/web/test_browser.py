@@ -1,9 +1,10 @@
 """End to end, in headless Chromium against a live server: a caseworker records a case with an
 assurance, the case is surrendered, a follow-up is reported with a finding, the finding is
 shared, a partner's liaison sees it pseudonymised, an auditor exports the PDF report; an
-outsider gets 404 on each of those pages. Screenshots of the main pages go to a temporary
-folder, or to SCREENSHOTS_DIR when set: `make screenshots` refreshes the README's
-(docs/screenshots/) so.
+outsider gets 404 on each of those pages. Every page visited must keep to the content security
+policy: any violation, reported by the browser, fails the test. Screenshots of the main pages
+go to a temporary folder, or to SCREENSHOTS_DIR when set: `make screenshots` refreshes the
+README's (docs/screenshots/) so.
 
 Debian's Chromium (/usr/bin/chromium, installed by `make`) is driven by Playwright for Python.
 """
@@ -45,6 +46,32 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct horse battery staple"
 SUBJECT_NAME = "Wen Shulan-Testperson"
+# Each page reports what the content security policy blocked on it to the console, where the
+# test hears it (CSP_VIOLATIONS), whichever page or navigation it happened on.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`
+  + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`));
+"""
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(context) -> None:
+    """Every page of the browser context reports its CSP violations into CSP_VIOLATIONS."""
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def heard(message) -> None:
+        if "CSP violation" in message.text or "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    context.on("console", heard)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +90,25 @@ def browser():
 
 
 class Person:
-    """A signed-in browser tab of one user."""
+    """A signed-in browser tab of one user: platform staff, who always need two factors, sign
+    in with the code of an authenticator app of theirs, computed here."""
 
     def __init__(self, browser, live_server, username: str, shots: Path | None = None):
         self.base = live_server.url
         self.shots = shots
         self.context = browser.new_context(viewport={"width": 1280, "height": 900},
                                            locale="en-GB")
+        watch_csp(self.context)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.go("/accounts/login/")
         self.page.fill('[name="username"]', username)
         self.page.fill('[name="password"]', PASSWORD)
         self.page.locator('main form button[type="submit"]').click()
+        self.page.wait_for_load_state()
+        if "/accounts/verify/" in self.page.url:
+            self.page.fill('[name="code"]', app_code(username))
+            self.page.get_by_role("button", name="Continue").click()
         self.page.wait_for_url(f"{self.base}/")
 
     def go(self, path: str):
@@ -97,6 +130,20 @@ class Person:
 
     def close(self) -> None:
         self.context.close()
+
+
+def app_code(username: str) -> str:
+    """The code the user's authenticator app shows now (one is made if the user has none)."""
+    import base64
+
+    import pyotp
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="phone", confirmed=True)
+    return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
 
 
 def accessibility_violations(page) -> str:
@@ -241,7 +288,24 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
                            "Object.assign(document.createElement('input'), {type: 'text'}))")
     with pytest.raises(AssertionError, match="label"):
         outsider.check_accessible()
+    # And the browser reports what the policy blocks: an inline script.
+    outsider.page.evaluate("document.head.append(Object.assign("
+                           "document.createElement('script'), {textContent: '1'}))")
+    outsider.page.wait_for_timeout(200)
+    assert any("script-src" in violation for violation in CSP_VIOLATIONS), CSP_VIOLATIONS
+    CSP_VIOLATIONS.clear()
     outsider.close()
+
+    # The platform staff's pages: the API documentation and the admin.
+    app_code("platform_staff")
+    staff = Person(browser, live_server, "platform_staff")
+    staff.go("/api/docs/")
+    staff.page.locator(".swagger-ui .information-container").wait_for()
+    for path in ("/admin/", "/admin/cases/case/", "/admin/cases/organisation/",
+                 f"/admin/cases/organisation/{world.ngo_fr.pk}/change/",
+                 "/admin/cases/organisation/add/", "/api/v1/me/", "/api/v1/cases/"):
+        assert staff.go(path).status == 200, path
+    staff.close()
 
     _audit_the_other_pages(browser, live_server, world, case)
 
@@ -259,7 +323,9 @@ def _audit_the_other_pages(browser, live_server, world, case) -> None:
             assert page.goto(live_server.url + path).status == expected, path
         failures.append(accessibility_violations(page))
 
-    anonymous = browser.new_context(locale="en-GB").new_page()
+    anonymous_context = browser.new_context(locale="en-GB")
+    watch_csp(anonymous_context)
+    anonymous = anonymous_context.new_page()
     for path in ("/accounts/login/", "/accounts/password/reset/"):
         audit(anonymous, path)
 

@@ -15,9 +15,10 @@ from . import (
 COVERED = set().union(*(m.PAGES for m in (test_web_accounts, test_web_cases, test_web_exports,
                                           test_web_foundation, test_web_monitoring,
                                           test_web_organisation, test_tokens_web)))
-# Not pages of the application: the API, its documentation, the platform staff's admin, and
-# the language switch (Django's own view, tested by the foundation).
-ELSEWHERE = ("api/", "admin/", "i18n/")
+# Not pages of the application: the API, its documentation, the platform staff's admin, the
+# language switch (Django's own view, tested by the foundation) and the load balancers' health
+# endpoint (tests/monitoring/test_health.py).
+ELSEWHERE = ("api/", "admin/", "i18n/", "health/")
 
 
 def _pages(resolver=None, prefix="", namespace=""):

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from cases.audit_checkpoints import write_checkpoint
+from monitoring import health
 from monitoring.delivery import deliver_pending
 from monitoring.sweep import SWEEP_JOBS, sweep
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             delivered = deliver_pending()
             jobs = "".join(f"{name} {job()}; " for name, job in SWEEP_JOBS)
             checkpoint = write_checkpoint()
+            health.record_sweep()
             self.stdout.write(
                 f"{report.now:%Y-%m-%d %H:%M:%S} sweep: {report.notifications} notifications "
                 f"({', '.join(f'{k}: {n}' for k, n in report.by_kind.items()) or 'none'}), "

@@ -1,5 +1,6 @@
 """`make run`'s last step: the web server and a Celery worker with beat, started and stopped
-together.
+together. With `--production` (`make serve`): gunicorn instead of the development server, and
+beat in a process of its own beside the worker.
 
 Not a Procfile runner such as honcho: it ignores SIGHUP and stops nothing once its own output
 pipe breaks, so closing the terminal, or a pipe to `tee`, would leave the worker running. Each
@@ -19,7 +20,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 # One worker process: beat inside it, and two task processes, enough for reminders and exports.
 WORKER = ["-m", "celery", "-A", "config", "worker", "--beat", "--concurrency=2",
@@ -27,6 +28,12 @@ WORKER = ["-m", "celery", "-A", "config", "worker", "--beat", "--concurrency=2",
           # No gossip, mingle or heartbeat events: with the filesystem transport each would be a
           # file per message, left behind for a worker that is gone.
           "--without-gossip", "--without-mingle", "--without-heartbeat"]
+# In production beat is a process of its own (exactly one, however many workers), and neither
+# prints a banner. With LOG_FORMAT=json both log through Django's LOGGING, at LOG_LEVEL, as JSON
+# lines (config/celery.py); --loglevel is for Celery's own format.
+PRODUCTION_WORKER = ["-m", "celery", "-A", "config", "--quiet", "worker", "--loglevel=INFO",
+                     "--without-gossip", "--without-mingle", "--without-heartbeat"]
+PRODUCTION_BEAT = ["-m", "celery", "-A", "config", "--quiet", "beat", "--loglevel=INFO"]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How long a child has to finish what it is doing once asked to stop.
 GRACE_SECONDS = 10
@@ -41,6 +48,13 @@ def worker_command() -> list[str]:
 
 def web_command(addrport: str) -> list[str]:
     return [sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver", addrport]
+
+
+def production_commands(addrport: str) -> list[list[str]]:
+    """gunicorn (workers: WEB_CONCURRENCY), a Celery worker and beat."""
+    web = [sys.executable, "-m", "gunicorn", "--config", "python:config.gunicorn",
+           "--bind", addrport]
+    return [web, [sys.executable, *PRODUCTION_WORKER], [sys.executable, *PRODUCTION_BEAT]]
 
 
 def _die_with(parent: int):
@@ -67,14 +81,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000",
                             help="where the web server listens, as for runserver")
+        parser.add_argument("--production", action="store_true",
+                            help="gunicorn instead of the development server, beat apart; "
+                                 "needs DEBUG off and the static files collected")
 
-    def handle(self, *args, addrport: str, **options):
+    def handle(self, *args, addrport: str, production: bool, **options):
+        if production and settings.DEBUG:
+            raise CommandError("--production needs DEBUG=false (and SECRET_KEY) in the "
+                               "environment.")
+        commands = (production_commands(addrport) if production
+                    else [web_command(addrport), worker_command()])
         received: list[int] = []
         for signum in STOP_SIGNALS:
             signal.signal(signum, lambda signum, frame: received.append(signum))
         children = []
         try:
-            for command in (web_command(addrport), worker_command()):
+            for command in commands:
                 # Unbuffered: lines appear as they are written, through a pipe too.
                 children.append(subprocess.Popen(  # noqa: S603 (this interpreter, no shell)
                     command, cwd=settings.BASE_DIR, process_group=0,
