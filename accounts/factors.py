@@ -18,7 +18,7 @@ from cases import policy
 from cases.models import Membership
 from cases.policy import Action, Resource
 
-from . import events, mfa, sessions
+from . import events, mfa, sessions, tokens
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -91,8 +91,8 @@ def factor_remove(*, actor: AbstractBaseUser, device: Device) -> None:
 
 def factors_reset(*, actor: AbstractBaseUser, membership: Membership) -> int:
     """An org admin removes every factor of a member (who lost a phone, say): the member sets
-    up new ones at the next sign-in, and every session of theirs ends. The admin never sees
-    the factors."""
+    up new ones at the next sign-in, and every session and API token of theirs ends (what was
+    opened with the lost factor goes with it). The admin never sees the factors."""
     if not policy.has_right(actor, membership.organisation_id, Resource.MEMBERSHIP,
                             Action.MANAGE_MEMBERS):
         raise PermissionDenied(_("Only the organisation's admins reset a member's factors."))
@@ -105,4 +105,5 @@ def factors_reset(*, actor: AbstractBaseUser, membership: Membership) -> int:
                       detail={"factors": len(removed),
                               "organisation": membership.organisation.slug})
         sessions.end_all_sessions(actor=actor, user=user, reason="factors reset")
+        tokens.revoke_all(user=user, reason="factors reset")
     return len(removed)

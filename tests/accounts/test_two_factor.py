@@ -216,3 +216,19 @@ def test_the_admin_shows_no_factor_secrets():
 
     assert not admin.site.is_registered(App)
     assert not admin.site.is_registered(Static)
+
+
+def test_a_reset_of_factors_revokes_the_members_api_tokens(required):
+    from accounts.models import ApiToken
+    from accounts.tokens import token_create
+
+    from ..factories import sign_in_with_two_factors
+
+    member = required.fr_caseworker
+    sign_in_with_two_factors(Client(), member)
+    token_create(actor=member, user=member, name="script", scope="read_only",
+                 expires_in_days=30)
+    admin = Client()
+    sign_in_with_two_factors(admin, required.fr_admin)
+    admin.post(f"/accounts/members/{member.memberships.get().pk}/reset-factors/")
+    assert not ApiToken.objects.filter(user=member).exists()

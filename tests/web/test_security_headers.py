@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from ..factories import sign_in_with_two_factors
+
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 
 POLICY = {"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
           "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
@@ -22,8 +23,9 @@ POLICY = {"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-sr
 
 
 def _signed_in(user) -> Client:
+    """Signed in past the second factor (platform staff always need one)."""
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    sign_in_with_two_factors(client, user)
     return client
 
 
