@@ -139,6 +139,13 @@ def test_two_factors_app_passkey_and_code(browser, live_server, reference_data, 
     tab.page.wait_for_url(f"{tab.base}/")
     tab.go("/accounts/sessions/")
     tab.audit()
+    # In the session that passed two factors, an API token, its secret shown once.
+    tab.go("/accounts/tokens/")
+    tab.audit()
+    tab.page.fill('[name="name"]', "nightly import")
+    tab.page.get_by_role("button", name="Create the token").click()
+    tab.page.wait_for_load_state()
+    tab.audit()
     tab.context.close()
 
     # Another member's app, its code computed here.
