@@ -336,7 +336,10 @@ def _audit_the_other_pages(browser, live_server, world, case) -> None:
                  "/follow-ups/", "/shared-with-us/", "/notifications/", "/exports/",
                  "/exports/new/", "/record/?observed_after=2026-13-01", "/audit/",
                  "/members/", "/members/add/", "/groups/", "/groups/new/",
-                 f"/groups/{world.fr_de_group.pk}/", "/accounts/password/"):
+                 f"/groups/{world.fr_de_group.pk}/", "/accounts/password/",
+                 "/accounts/two-factor/", "/accounts/sessions/", "/accounts/tokens/",
+                 "/accounts/organisation/", "/accounts/tokens/organisations/ngo-fr/",
+                 f"/accounts/members/{world.fr_liaison.memberships.get().pk}/reset-factors/"):
         audit(admin.page, path)
     # Each form once more, sent empty: its errors shown next to its fields.
     for path in ("/cases/new/", "/subjects/new/", f"/cases/{case.pk}/assurances/new/",
@@ -347,5 +350,5 @@ def _audit_the_other_pages(browser, live_server, world, case) -> None:
         assert admin.page.locator(".error, .errors").count(), path
         audit(admin.page)
     admin.close()
-    assert len(failures) == 27
+    assert len(failures) == 33
     assert not any(failures), "\n\n".join(filter(None, failures))
