@@ -21,7 +21,7 @@ from django_otp.util import random_hex
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.models import WebAuthnCredential
 
-from cases.views.base import safe_next
+from cases.views.base import apply_service_errors, safe_next
 
 from . import events, factors, mfa
 from .forms import AppSetupForm, CodeForm
@@ -107,13 +107,15 @@ class AppSetup(LoginRequiredMixin, View):
     def post(self, request):
         form = AppSetupForm(request.POST)
         key = request.session.get(SETUP_KEY)
+        if form.is_valid() and not key:
+            form.add_error(None, _("Scan the code below first, then type the code the app "
+                                   "shows."))
         if form.is_valid() and key:
             try:
                 device = factors.totp_enrol(actor=request.user, name=form.cleaned_data["name"],
                                             key=key, code=form.cleaned_data["code"])
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field, errors)
+                apply_service_errors(form, error)
             else:
                 request.session.pop(SETUP_KEY, None)
                 if not request.user.is_verified():
@@ -155,8 +157,10 @@ class FactorRemove(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        device = django_otp.models.Device.from_persistent_id(request.POST.get("factor", ""))
-        if device is None or device.user_id != request.user.pk:
+        # Looked up among one's own factors: the posted id names nothing else.
+        named = request.POST.get("factor", "")
+        device = next((d for d in mfa.devices(request.user) if d.persistent_id == named), None)
+        if device is None:
             raise Http404
         try:
             factors.factor_remove(actor=request.user, device=device)

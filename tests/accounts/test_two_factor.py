@@ -232,3 +232,40 @@ def test_a_reset_of_factors_revokes_the_members_api_tokens(required):
     sign_in_with_two_factors(admin, required.fr_admin)
     admin.post(f"/accounts/members/{member.memberships.get().pk}/reset-factors/")
     assert not ApiToken.objects.filter(user=member).exists()
+
+
+@pytest.mark.parametrize("named", ["", "garbage", "otp_totp.totpdevice/abc",
+                                   "otp_totp.totpdevice/99999", "nope.model/1", "auth.user/1",
+                                   "a/b/c", "\x00", "x" * 5000])
+def test_a_factor_named_wrongly_is_not_found_and_nothing_is_removed(world, named):
+    from ..factories import sign_in_with_two_factors
+
+    client = Client()
+    sign_in_with_two_factors(client, world.fr_caseworker)
+    response = client.post("/accounts/two-factor/remove/", {"factor": named})
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=world.fr_caseworker).count() == 1
+
+
+@pytest.mark.parametrize("code", ["1" * 5000, "\x00", "", "abc def"])
+def test_odd_codes_are_refused_with_the_form(required, code):
+    app_of(required.fr_caseworker)
+    client = password_only(required.fr_caseworker)
+    response = client.post("/accounts/verify/", {"code": code})
+    assert response.status_code == 400
+    assert b'class="error"' in response.content
+
+
+def test_setting_up_an_app_without_its_key_or_with_odd_input_saves_nothing(world):
+    from ..factories import sign_in_with_two_factors
+
+    client = Client()
+    sign_in_with_two_factors(client, world.fr_liaison)
+    before = TOTPDevice.objects.count()
+    # No key shown yet in this session.
+    response = client.post("/accounts/two-factor/app/", {"code": "123456"})
+    assert response.status_code == 400 and b"Scan the code below first" in response.content
+    client.get("/accounts/two-factor/app/")
+    response = client.post("/accounts/two-factor/app/", {"code": "x" * 50, "name": "y" * 500})
+    assert response.status_code == 400
+    assert TOTPDevice.objects.count() == before
