@@ -16,11 +16,12 @@ Action = audit.Action
 
 def record(
     *, actor: object | None, action: str, user: AbstractBaseUser, obj: object | None = None,
-    detail: dict | None = None,
+    detail: dict | None = None, organisation_id: int | None = None,
 ) -> None:
-    """One event per organisation of `user` (or one without an organisation); `actor` is who
-    did it: the person, an org admin, an operator, or None for an anonymous attempt."""
-    organisations = list(
+    """One event per organisation of `user` (or one without an organisation), or in
+    `organisation_id` alone (one the person has just left); `actor` is who did it: the person,
+    an org admin, an operator, or None for an anonymous attempt or an automatic consequence."""
+    organisations = [organisation_id] if organisation_id is not None else list(
         Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
     ) or [None]
     detail = {"account": user.get_username(), **(detail or {})}

@@ -42,9 +42,8 @@ class SessionLimitsMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = timezone.now()
             if sessions.expired(request, now):
-                key = request.session.session_key
+                # Off the list too: logout's signal (accounts.signals).
                 logout(request)
-                sessions.forget(key)
                 if _wants_json(request):
                     return JsonResponse({"detail": _("Your session has ended.")}, status=401)
                 messages.info(request, _("Your session ended: sign in again."))

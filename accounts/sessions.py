@@ -91,11 +91,9 @@ def end_session(*, actor: AbstractBaseUser, session: UserSession, reason: str = 
                   detail={"reason": reason, "started": session.started_at.isoformat()})
 
 
-def end_all_sessions(
-    *, actor: object | None, user: AbstractBaseUser, reason: str, keep: str | None = None
-) -> int:
-    """End every session of `user` but `keep` (the caller's own, where it may go on)."""
-    sessions = list(UserSession.objects.filter(user=user).exclude(session_key=keep or ""))
+def end_all_sessions(*, actor: object | None, user: AbstractBaseUser, reason: str) -> int:
+    """End every session of `user`."""
+    sessions = list(UserSession.objects.filter(user=user))
     store = _store()
     for session in sessions:
         store(session_key=session.session_key).delete()

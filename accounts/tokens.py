@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import audit, policy
+from cases import policy
 from cases.models import Membership, Organisation
 
 from . import events
@@ -149,18 +149,11 @@ def revoke_all(
     """Revoke every token of `user`, for `reason`, with no one acting; the events go to the
     user's organisations, or to `organisation_id` (the one the user just left). How many."""
     tokens = list(ApiToken.objects.filter(user_id=user.pk))
-    if not tokens:
-        return 0
-    organisations = [organisation_id] if organisation_id is not None else list(
-        Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
-    ) or [None]
     with transaction.atomic():
-        audit.record_many([
-            audit.Entry(None, events.Action.TOKEN_REVOKE, obj=token, organisation_id=org,
-                        detail={"account": user.get_username(), **_detail(token),
-                                "reason": reason})
-            for token in tokens for org in organisations
-        ])
+        for token in tokens:
+            events.record(actor=None, action=events.Action.TOKEN_REVOKE, user=user, obj=token,
+                          detail={**_detail(token), "reason": reason},
+                          organisation_id=organisation_id)
         ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).delete()
     return len(tokens)
 

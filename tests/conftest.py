@@ -7,18 +7,15 @@ Each organisation has a caseworker, a liaison, an auditor and an org admin, name
 `<org>_<role>`, e.g. `world.fr_caseworker`, `world.de_liaison`, `world.it_auditor`.
 """
 
-import base64
 import contextlib
 import datetime
 import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 
-import pyotp
 import pytest
 from django.db import connection
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -126,14 +123,6 @@ def token_for(user, scope: str = ApiToken.Scope.READ_WRITE) -> str:
         password_fingerprint=fingerprint(user),
     )
     return secret
-
-
-def totp_code(user) -> str:
-    """The current code of the user's authenticator app, set up for it if it has none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    return pyotp.TOTP(base64.b32encode(device.bin_key)).now()
 
 
 def api_client(user=None) -> APIClient:

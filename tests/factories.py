@@ -1,7 +1,12 @@
 """Factories for test data. They write rows directly; the services are tested on their own."""
 
+import base64
+
 import factory
+import pyotp
 from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import (
     Assurance,
@@ -122,14 +127,26 @@ class ProceedingFactory(factory.django.DjangoModelFactory):
     description = "Hearing notes naming the family"
 
 
+def authenticator_app(user) -> TOTPDevice:
+    """The user's authenticator app, set up for it if it has none."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def app_code(device: TOTPDevice) -> str:
+    """The code the app shows now, computed as the app would."""
+    return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+
+
+def totp_code(user) -> str:
+    """The current code of the user's authenticator app (set up for it if it has none)."""
+    return app_code(authenticator_app(user))
+
+
 def sign_in_with_two_factors(client, user) -> None:
     """Sign `user` in on the test `client` in a session that passed a second factor (an
     authenticator app of theirs, made here if they have none)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
-        TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    device = authenticator_app(user)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -1,23 +1,9 @@
-"""Signing in through the pages, with each kind of second factor."""
+"""Signing in through the pages: past the password alone, and with recovery codes."""
 
-import base64
-
-import pyotp
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PASSWORD = "correct horse battery staple"
-
-
-def app_of(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-
-
-def code_of(device: TOTPDevice, offset: int = 0) -> str:
-    """The code the app shows now (or `offset` steps of 30 seconds away)."""
-    totp = pyotp.TOTP(base64.b32encode(device.bin_key).decode())
-    return totp.at(totp.timecode(__import__("datetime").datetime.now()) * 30 + offset * 30)
 
 
 def recovery_codes_of(user, *codes: str) -> StaticDevice:

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import ApiToken
 from cases.models import AuditEvent
 
-from ..conftest import totp_code
+from ..factories import totp_code
 
 PASSWORD = "correct horse battery staple"
 URL = "/api/v1/auth/token/"

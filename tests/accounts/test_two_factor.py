@@ -9,8 +9,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import AuditEvent, Organisation
 
-from ..factories import MembershipFactory, OrganisationFactory, UserFactory, country
-from .support import app_of, code_of, password_only, recovery_codes_of
+from ..factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    app_code,
+    authenticator_app,
+    country,
+)
+from .support import password_only, recovery_codes_of
 
 Action = AuditEvent.Action
 
@@ -54,7 +61,7 @@ def test_an_optional_organisation_lets_a_member_without_a_factor_in(world):
 
 
 def test_a_member_who_set_up_a_factor_uses_it_even_where_optional(world):
-    app_of(world.fr_caseworker)
+    authenticator_app(world.fr_caseworker)
     response = password_only(world.fr_caseworker).get("/cases/")
     assert response["Location"] == "/accounts/verify/?next=%2Fcases%2F"
 
@@ -70,7 +77,7 @@ def test_setting_up_an_app_through_the_pages_shows_recovery_codes_once(required)
     assert wrong.status_code == 400 and not TOTPDevice.objects.filter(user=user).exists()
     device = TOTPDevice(user=user, key=key)
     response = client.post("/accounts/two-factor/app/", {"name": "phone",
-                                                         "code": code_of(device)})
+                                                         "code": app_code(device)})
     assert response.status_code == 200
     recovery = StaticDevice.objects.get(user=user)
     codes = [t.token for t in recovery.token_set.all()]
@@ -81,7 +88,7 @@ def test_setting_up_an_app_through_the_pages_shows_recovery_codes_once(required)
 
 def test_sign_in_with_an_app_code(required):
     user = required.fr_caseworker
-    device = app_of(user)
+    device = authenticator_app(user)
     client = password_only(user)
     assert client.get("/cases/")["Location"].startswith("/accounts/verify/")
     assert client.get("/accounts/verify/").status_code == 200
@@ -92,15 +99,15 @@ def test_sign_in_with_an_app_code(required):
     device.throttling_failure_count = 0
     device.throttling_failure_timestamp = None
     device.save()
-    response = client.post("/accounts/verify/", {"code": code_of(device), "next": "/cases/"})
+    response = client.post("/accounts/verify/", {"code": app_code(device), "next": "/cases/"})
     assert response.status_code == 302 and response["Location"] == "/cases/"
     assert client.get("/cases/").status_code == 200
 
 
 def test_a_code_signs_in_once(required):
     user = required.fr_caseworker
-    device = app_of(user)
-    code = code_of(device)
+    device = authenticator_app(user)
+    code = app_code(device)
     first = password_only(user)
     assert first.post("/accounts/verify/", {"code": code})["Location"] == "/"
     second = password_only(user)
@@ -109,7 +116,7 @@ def test_a_code_signs_in_once(required):
 
 def test_a_recovery_code_signs_in_once_and_is_audited(required):
     user = required.fr_caseworker
-    app_of(user)
+    authenticator_app(user)
     recovery_codes_of(user, "alpha123", "bravo456")
     client = password_only(user)
     response = client.post("/accounts/verify/", {"code": "alpha123", "next": "/cases/"})
@@ -123,7 +130,7 @@ def test_a_recovery_code_signs_in_once_and_is_audited(required):
 
 def test_a_failed_passkey_is_audited(required):
     user = required.fr_caseworker
-    app_of(user)
+    authenticator_app(user)
     client = password_only(user)
     response = client.post("/accounts/webauthn/authentication/complete/", {},
                            content_type="application/json")
@@ -149,7 +156,7 @@ def test_the_last_factor_stays_while_two_factors_are_required(required):
 def test_nobody_removes_another_persons_factor(world):
     from ..factories import sign_in_with_two_factors
 
-    theirs = app_of(world.de_caseworker)
+    theirs = authenticator_app(world.de_caseworker)
     client = Client()
     sign_in_with_two_factors(client, world.fr_caseworker)
     response = client.post("/accounts/two-factor/remove/", {"factor": theirs.persistent_id})
@@ -161,11 +168,11 @@ def test_an_org_admin_resets_a_members_factors_without_seeing_them(required):
     from ..factories import sign_in_with_two_factors
 
     member = required.fr_caseworker
-    device = app_of(member)
+    device = authenticator_app(member)
     device.name = "my-secret-phone"
     device.save()
     members_client = password_only(member)
-    members_client.post("/accounts/verify/", {"code": code_of(device)})
+    members_client.post("/accounts/verify/", {"code": app_code(device)})
     assert members_client.get("/cases/").status_code == 200
     admin = Client()
     sign_in_with_two_factors(admin, required.fr_admin)
@@ -183,7 +190,7 @@ def test_an_org_admin_resets_a_members_factors_without_seeing_them(required):
 def test_only_the_members_own_org_admins_reset_factors(required, who):
     from ..factories import sign_in_with_two_factors
 
-    app_of(required.fr_liaison)
+    authenticator_app(required.fr_liaison)
     client = Client()
     sign_in_with_two_factors(client, getattr(required, who))
     membership = required.fr_liaison.memberships.get()
@@ -249,7 +256,7 @@ def test_a_factor_named_wrongly_is_not_found_and_nothing_is_removed(world, named
 
 @pytest.mark.parametrize("code", ["1" * 5000, "\x00", "", "abc def"])
 def test_odd_codes_are_refused_with_the_form(required, code):
-    app_of(required.fr_caseworker)
+    authenticator_app(required.fr_caseworker)
     client = password_only(required.fr_caseworker)
     response = client.post("/accounts/verify/", {"code": code})
     assert response.status_code == 400

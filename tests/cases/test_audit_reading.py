@@ -13,7 +13,8 @@ from cases import audit, services
 from cases.audit import verify_chain
 from cases.models import AuditEvent, Membership
 
-from ..conftest import api_client, totp_code
+from ..conftest import api_client
+from ..factories import totp_code
 from .test_audit_log import (
     PASSWORD,
     audited_records,

@@ -13,7 +13,7 @@ from cases.api.throttling import LoginThrottle
 from cases.models import AuditEvent
 from cases.signin import address_key, client_address
 
-from ..conftest import totp_code
+from ..factories import totp_code
 
 PASSWORD = "correct horse battery staple"
 LOCKED = "Too many failed attempts to sign in."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
+from ..factories import app_code, authenticator_app
 from .test_browser import (  # noqa: F401
     PASSWORD,
     accessibility_violations,
@@ -149,12 +150,10 @@ def test_two_factors_app_passkey_and_code(browser, live_server, reference_data, 
     tab.context.close()
 
     # Another member's app, its code computed here.
-    device = TOTPDevice.objects.create(user=world.fr_liaison, name="phone", confirmed=True)
-    import base64
-
     other = Tab(browser, live_server)
+    device = authenticator_app(world.fr_liaison)
     other.password("fr_liaison")
-    other.page.fill('[name="code"]', pyotp.TOTP(base64.b32encode(device.bin_key)).now())
+    other.page.fill('[name="code"]', app_code(device))
     other.page.get_by_role("button", name="Continue").click()
     other.page.wait_for_url(f"{other.base}/")
     other.context.close()
