@@ -8,6 +8,7 @@ on the path).
 
 from __future__ import annotations
 
+import base64
 import cProfile
 import datetime
 import os
@@ -60,6 +61,8 @@ def setup_django(url: str, **environ: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "False"  # no query log kept in memory, as in production
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    for name in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+        os.environ.setdefault(name, base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     os.environ.update(environ)
     sys.path.insert(0, str(ROOT))
     import django

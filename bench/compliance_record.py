@@ -101,9 +101,40 @@ class Seeder:
         for m in [model] if model else list(self.pending):
             rows = self.pending[m]
             if rows and (force or len(rows) >= BATCH):
+                if m._meta.label == "cases.Subject":
+                    self.keys_of(rows)
                 m.objects.bulk_create(rows, batch_size=BATCH)
+                if m._meta.label == "cases.Subject":
+                    self.names_of(rows)
                 self.counts[m._meta.model_name] += len(rows)
                 self.pending[m] = []
+
+    @staticmethod
+    def keys_of(subjects) -> None:
+        """Data keys for new subjects, in bulk (saving one by one would make each its own)."""
+        import uuid
+
+        from cases import crypto, keyring
+        from cases.models import DataKey
+
+        keys = []
+        for subject in subjects:
+            key_id, key = uuid.uuid4(), crypto.new_data_key()
+            kek, wrapped = crypto.wrap(key_id, key)
+            keys.append(DataKey(id=key_id, kek=kek, wrapped=wrapped))
+            keyring.remember(key_id, key)
+            subject.data_key = keys[-1]
+        DataKey.objects.bulk_create(keys, batch_size=BATCH)
+
+    @staticmethod
+    def names_of(subjects) -> None:
+        """The name index of new subjects, as saving each would write it."""
+        from cases import crypto
+        from cases.models import SubjectNameDigest
+
+        SubjectNameDigest.objects.bulk_create(
+            [SubjectNameDigest(subject=s, digest=d) for s in subjects
+             for d in crypto.subject_digests(s.full_name, s.other_names)], batch_size=BATCH)
 
     def add(self, row) -> None:
         self.pending[type(row)].append(row)

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -85,7 +86,11 @@ def pages(user) -> list[tuple[str, str]]:
     if case is not None:
         out += [("case page", f"/cases/{case.pk}/"), ("case edit form", f"/cases/{case.pk}/edit/"),
                 # What the case form's subject field fetches as one types a reference.
-                ("subject suggestions", f"/subjects/options/?subject={case.subject.reference[:7]}")]
+                ("subject suggestions", f"/subjects/options/?subject={case.subject.reference[:7]}"),
+                # A search by the subject's whole name, and by one word of it.
+                ("case list, name search", "/cases/?" + urlencode({"q": case.subject.full_name})),
+                ("case list, name word search",
+                 "/cases/?" + urlencode({"q": case.subject.full_name.split()[-1]}))]
     if follow_up is not None:
         out.append(("check-report form", f"/follow-ups/{follow_up.pk}/report/"))
     if finding is not None:
@@ -116,6 +121,7 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int, int, int]
 def report(title: str, users, repeat: int) -> None:
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     print(f"\n{title}")
     print(f"{'page':<38} {'user':<26} {'first ms':>8} {'ms':>8} {'SQL':>5} {'status':>6} "
@@ -123,9 +129,11 @@ def report(title: str, users, repeat: int) -> None:
     for user in users:
         client = Client()
         client.force_login(user)
-        # Signed in with the demo account's authenticator app, as its pages require.
+        # Signed in with an authenticator app (the demo account's), as its pages require.
+        device = next(devices_for_user(user), None) or TOTPDevice.objects.create(
+            user=user, name="Authenticator app")
         session = client.session
-        session[DEVICE_ID_SESSION_KEY] = next(devices_for_user(user)).persistent_id
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
         for name, url in pages(user):
             first, ms, statements, status, size = measure(client, url, repeat)
@@ -147,6 +155,8 @@ def main(argv=None) -> None:
     from django.db import transaction
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    # The pages as the TLS-terminating proxy hands them over, not the redirect to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
     # Pages a role may not use answer 403 or 404 by design: not worth a logged traceback here.
     logging.getLogger("django.request").setLevel(logging.ERROR)
     User = get_user_model()

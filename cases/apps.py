@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.db.backends.signals import connection_created
 
-        from . import audit, policy, services, signin
+        from . import audit, checks, policy, services, signin  # noqa: F401 - checks registers
 
         policy.register_installed_apps()
         connection_created.connect(audit.register_sqlite_wipe_escape,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from . import policy
+from . import name_index, policy
 from .models import (
     Assurance,
     AuditEvent,
@@ -166,9 +166,9 @@ class CaseFilter(StrictFilterSet):
         return queryset.filter(
             Q(reference__icontains=value)
             | Q(subject__reference__icontains=value)
-            | Q(
-                subject__full_name__icontains=value,
-                owner_id__in=_identifiable_organisations(self.request),
+            | (
+                name_index.matches(value, "subject_id")
+                & Q(owner_id__in=_identifiable_organisations(self.request))
             )
         )
 
@@ -188,7 +188,7 @@ class SubjectFilter(StrictFilterSet):
         return queryset.filter(
             Q(reference__icontains=value)
             | (
-                (Q(full_name__icontains=value) | Q(other_names__icontains=value))
+                name_index.matches(value)
                 & Q(owner_id__in=_identifiable_organisations(self.request))
             )
         )

@@ -67,6 +67,8 @@ class Action(StrEnum):
     SHARE = "share"
     # Comment on a record shared with the organisation.
     COMMENT = "comment"
+    # Erase a subject's identifiers for good (its data key destroyed).
+    ERASE = "erase"
 
 
 class Resource(StrEnum):
@@ -108,7 +110,7 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
         Role.LIAISON: frozenset({A.VIEW, A.VIEW_IDENTIFIERS}),
         # Auditors check compliance, not identities: they see the pseudonymous reference.
         Role.AUDITOR: _READ,
-        Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.VIEW_IDENTIFIERS}),
+        Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.VIEW_IDENTIFIERS, A.ERASE}),
     },
     Resource.ASSURANCE: {
         Role.CASEWORKER: _EDIT,

@@ -7,3 +7,7 @@ case_transitioned = Signal()
 
 # Sent when a proceeding is recorded, with `proceeding` and `actor`, inside its transaction.
 proceeding_recorded = Signal()
+
+# A subject's identifiers erased, sent inside the erasure's transaction with `subject`, `cases`
+# (a query of its cases) and `at` (the moment): apps empty their own sealed text and files.
+subject_erased = Signal()

@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import celeryd_init, setup_logging
+from celery.signals import celeryd_init, setup_logging, task_postrun, task_prerun
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -39,3 +39,18 @@ def log_json_lines(sender: Celery, **kwargs) -> None:
     if settings.LOG_FORMAT == "json":
         celeryd_init.connect(_log_as_the_web_does, weak=False)
         setup_logging.connect(_log_as_the_web_does, weak=False)
+
+
+@task_prerun.connect
+def _keyring_per_task(**kwargs) -> None:
+    """Each task unwraps the data keys it needs and forgets them when it ends, as a request."""
+    from cases import keyring
+
+    keyring.begin()
+
+
+@task_postrun.connect
+def _keyring_forgotten(**kwargs) -> None:
+    from cases import keyring
+
+    keyring.end()

@@ -1,10 +1,11 @@
 """Settings read from the environment.
 
 With nothing set, the app runs on a SQLite file in the project folder with Celery tasks queued
-in a folder of it. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS and
-TRUSTED_PROXIES override.
+in a folder of it. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS,
+BLIND_INDEX_KEY, DEBUG, ALLOWED_HOSTS and TRUSTED_PROXIES override.
 """
 
+import base64
 import contextlib
 import os
 import secrets
@@ -23,21 +24,22 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=True)
 
 
-def _secret_key() -> str:
-    key = env.str("SECRET_KEY", default="")
-    if key:
-        return key
+def _local_secret(name: str, purpose: str, make) -> str:
+    """The secret in environment variable `name`; with DEBUG off it must be set there.
+    In development, a value made once by `make()` into an ignored local file. Written aside
+    and linked into place, so processes starting together (test workers) read one value."""
+    value = env.str(name, default="")
+    if value:
+        return value
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off the secret key must come from the "
-            "environment: export SECRET_KEY to a long random string."
+            f"{name} is not set. With DEBUG off {purpose} must come from the environment: "
+            f"export {name} (see the README's section on secrets)."
         )
-    # Development only: a key generated once into an ignored local file. Written aside and
-    # linked into place, so processes starting together (test workers) read one whole key.
-    path = BASE_DIR / ".secret_key"
+    path = BASE_DIR / f".{name.lower()}"
     if not path.exists():
-        draft = path.with_name(f".secret_key.{os.getpid()}")
-        draft.write_text(secrets.token_urlsafe(50))
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        draft.write_text(make())
         draft.chmod(0o600)
         with contextlib.suppress(FileExistsError):
             os.link(draft, path)
@@ -45,7 +47,33 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+def _random_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+SECRET_KEY = _local_secret("SECRET_KEY", "the secret key", lambda: secrets.token_urlsafe(50))
+# Identifiers of the people in the data are encrypted at rest (cases/crypto.py): each subject's
+# data key is wrapped by a key-encryption key. FIELD_ENCRYPTION_KEYS lists them, comma
+# separated, newest first: new data keys are wrapped by the first, `manage.py rotate_keys`
+# re-wraps the others' under it, after which an old key can be removed. Each is 32 random
+# bytes in URL-safe base64. BLIND_INDEX_KEY keys the name search index (HMAC).
+def _keys(name: str, purpose: str) -> list[str]:
+    keys = [k.strip() for k in _local_secret(name, purpose, _random_key).split(",") if k.strip()]
+    for key in keys:
+        with contextlib.suppress(ValueError):
+            if len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 32:
+                continue
+        raise ImproperlyConfigured(
+            f"{name}: each key is 32 random bytes in URL-safe base64 (44 characters), e.g. "
+            "from `python -c \"import base64,os;print(base64.urlsafe_b64encode(os.urandom(32))"
+            ".decode())\"`.")
+    if not keys:
+        raise ImproperlyConfigured(f"{name} holds no key.")
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _keys("FIELD_ENCRYPTION_KEYS", "the keys that encrypt identifiers")
+BLIND_INDEX_KEY = _keys("BLIND_INDEX_KEY", "the key of the name index")[0]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -85,6 +113,8 @@ MIDDLEWARE = [
     # Static files served by the app itself, compressed and cached, in production too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cases.middleware.RequestIdMiddleware",
+    # The data keys a request unwraps are forgotten when it is answered.
+    "cases.keyring.KeyringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -353,6 +383,7 @@ SPECTACULAR_SETTINGS = {
         "ExportKindEnum": "reporting.models.Export.Kind",
         "NotificationKindEnum": "monitoring.models.Notification.Kind",
         "CustodyPhaseEnum": "monitoring.cadence.CustodyPhase",
+        "ErasureReasonEnum": "cases.models.Subject.ErasureReason",
     },
     # Swagger UI served from our own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -408,6 +439,7 @@ CELERY_BEAT_SCHEDULE = {
     "monitoring-sweep": {"task": "monitoring.sweep", "schedule": MONITORING_SWEEP_SECONDS},
     "monitoring-deliver": {"task": "monitoring.deliver_pending", "schedule": 60.0},
     "exports-purge": {"task": "monitoring.exports_purge", "schedule": 3600.0},
+    "identifiers-retention": {"task": "monitoring.retention", "schedule": 24 * 3600.0},
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

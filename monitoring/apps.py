@@ -8,10 +8,10 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         # The visibility rules of this app's records are in `policy.py`, registered by the
         # case policy with every app's.
-        from cases.models import Case, ProceedingEvent
-        from cases.signals import case_transitioned, proceeding_recorded
+        from cases.models import Case, ProceedingEvent, Subject
+        from cases.signals import case_transitioned, proceeding_recorded, subject_erased
 
-        from . import services
+        from . import erasure, services
 
         def on_transition(sender, case, transition, actor, **kwargs):
             if transition.to_status == Case.Status.MONITORING_ACTIVE:
@@ -26,6 +26,9 @@ class MonitoringConfig(AppConfig):
                                   dispatch_uid="monitoring.plan")
         proceeding_recorded.connect(on_proceeding, sender=ProceedingEvent, weak=False,
                                     dispatch_uid="monitoring.hearing")
+
+        subject_erased.connect(erasure.on_subject_erased, sender=Subject, weak=False,
+                               dispatch_uid="monitoring.erasure")
 
         # The case page's monitoring panels and timeline entries register themselves.
         from .views import panels  # noqa: F401

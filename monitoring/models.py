@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Assurance, Case, Organisation, ProceedingEvent, SharingGroup
+from cases.models.sealed import OfCaseSubject, SealedTextField
 from cases.models.sharing import TLP, Distribution, sharing_group_iff_distribution
 
 from .cadence import CustodyPhase, Profile
@@ -58,7 +59,7 @@ class MonitoringPlan(models.Model):
         return f"monitoring plan of {self.case}"
 
 
-class FollowUp(models.Model):
+class FollowUp(OfCaseSubject, models.Model):
     class Kind(models.TextChoices):
         FIRST_VISIT = "first_visit", _("First private visit")
         CADENCE = "cadence", _("Regular check")
@@ -113,7 +114,7 @@ class FollowUp(models.Model):
     alert_stage = models.PositiveSmallIntegerField(default=0)
     escalated = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True, max_length=5000)
+    note = SealedTextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -140,7 +141,7 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} of {self.case} due {self.due_at:%Y-%m-%d}"
 
 
-class CheckReport(models.Model):
+class CheckReport(OfCaseSubject, models.Model):
     """What a completed follow-up found."""
 
     class Access(models.TextChoices):
@@ -160,7 +161,7 @@ class CheckReport(models.Model):
     visitors = models.CharField(_("who visited"), max_length=500, blank=True)
     access = models.CharField(max_length=20, choices=Access.choices)
     access_delay_hours = models.PositiveIntegerField(null=True, blank=True)
-    refusal_reason = models.TextField(blank=True, max_length=5000)
+    refusal_reason = SealedTextField(blank=True, max_length=5000)
     privacy = models.CharField(
         max_length=20, choices=Privacy.choices, default=Privacy.NOT_APPLICABLE
     )
@@ -168,12 +169,12 @@ class CheckReport(models.Model):
     doctor_present = models.BooleanField(null=True)
     custody_phase = models.CharField(max_length=30, choices=CustodyPhase.choices, blank=True)
     facility = models.CharField(max_length=300, blank=True)
-    condition = models.TextField(blank=True, max_length=10000)
-    allegations = models.TextField(blank=True, max_length=10000)
-    legal_status = models.TextField(blank=True, max_length=5000)
-    family_contact = models.TextField(blank=True, max_length=5000)
-    trial_observations = models.TextField(blank=True, max_length=20000)
-    narrative = models.TextField(blank=True, max_length=50000)
+    condition = SealedTextField(blank=True, max_length=10000)
+    allegations = SealedTextField(blank=True, max_length=10000)
+    legal_status = SealedTextField(blank=True, max_length=5000)
+    family_contact = SealedTextField(blank=True, max_length=5000)
+    trial_observations = SealedTextField(blank=True, max_length=20000)
+    narrative = SealedTextField(blank=True, max_length=50000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -192,7 +193,7 @@ class CheckReport(models.Model):
         return f"check of {self.case} on {self.checked_at:%Y-%m-%d}"
 
 
-class Finding(models.Model):
+class Finding(OfCaseSubject, models.Model):
     """The verdict on one assurance from one check. Missing data never counts as compliance."""
 
     class Outcome(models.TextChoices):
@@ -234,7 +235,7 @@ class Finding(models.Model):
     confidence = models.CharField(
         max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
     )
-    evidence_summary = models.TextField(blank=True, max_length=20000)
+    evidence_summary = SealedTextField(blank=True, max_length=20000)
     is_open = models.BooleanField(default=True)
     # Sharing (DESIGN.md §4): like its case, never wider than it unless aggregate_only. A new
     # finding takes its case's distribution, group and label.
@@ -318,14 +319,14 @@ class FindingShare(models.Model):
         return self.finding.case
 
 
-class FindingComment(models.Model):
+class FindingComment(OfCaseSubject, models.Model):
     """A recipient's (or the owner's) comment on a finding: seen by all who see the finding."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="comments")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(max_length=10000)
+    text = SealedTextField(max_length=10000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -396,6 +397,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the file was deleted with its subject's identifiers; its hash and size stay.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -416,6 +419,7 @@ class Notification(models.Model):
         MISSED = "missed", _("Follow-up missed")
         SILENCE = "silence", _("No access to the person within the plan's interval")
         EXPORT_READY = "export_ready", _("Export ready")
+        RETENTION_NOTICE = "retention_notice", _("Identifiers to be erased")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

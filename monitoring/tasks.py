@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from cases.audit_checkpoints import write_checkpoint
 
-from . import delivery, health
+from . import delivery, health, retention
 from .sweep import sweep
 
 RETRY = {
@@ -26,6 +26,15 @@ def sweep_task() -> dict:
     return {"notifications": report.notifications, "missed": report.missed,
             "by_kind": dict(report.by_kind),
             "audit_checkpoint": checkpoint.seq if checkpoint else None}
+
+
+@shared_task(name="monitoring.retention", **RETRY)
+def retention_task() -> dict:
+    """Daily: notices of coming erasures, and the erasures that are due."""
+    report = retention.sweep_retention()
+    if report.notices:
+        deliver_pending_task.delay()
+    return {"notices": report.notices, "erased": report.erased}
 
 
 @shared_task(name="monitoring.deliver_pending", **RETRY)

@@ -16,6 +16,8 @@ from django.utils.log import configure_logging
 
 from cases.views.account import SwitchOrganisation
 
+from .settings_support import production_secrets
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -126,7 +128,8 @@ def test_the_health_probes_are_not_logged(json_console, db, settings):
 
 def _log_format(**env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "LOG_FORMAT")}
-    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY="x" * 60)
+    environment.update(production_secrets(), DJANGO_SETTINGS_MODULE="config.settings")
+    environment.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
          " print(settings.LOG_FORMAT)"],

@@ -16,7 +16,6 @@ import http.cookiejar
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -33,6 +32,7 @@ from django.core.management import CommandError, call_command
 from monitoring.management.commands.serve import GRACE_SECONDS
 
 from .celery_support import wait_for
+from .settings_support import production_secrets
 
 pytestmark = pytest.mark.production
 
@@ -145,7 +145,7 @@ def environment(tmp_path) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if k not in drop},
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        **production_secrets(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "TLS_PROXY_HEADER": "X-Forwarded-Proto",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

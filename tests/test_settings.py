@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from .settings_support import SECRET_NAMES, production_secrets
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_settings(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    environment = {k: v for k, v in os.environ.items() if k not in (*SECRET_NAMES, "DEBUG")}
     environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -24,8 +26,23 @@ def test_production_without_secret_key_refuses_to_start():
 
 
 def test_production_with_secret_key_starts():
-    result = _load_settings(DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+    result = _load_settings(DEBUG="false", ALLOWED_HOSTS="example.org", **production_secrets())
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_production_without_encryption_keys_refuses_to_start(missing):
+    given = {k: v for k, v in production_secrets().items() if k != missing}
+    result = _load_settings(DEBUG="false", ALLOWED_HOSTS="example.org", **given)
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_a_malformed_encryption_key_is_refused_with_what_a_key_is():
+    result = _load_settings(DEBUG="false", ALLOWED_HOSTS="example.org",
+                            **{**production_secrets(), "FIELD_ENCRYPTION_KEYS": "short"})
+    assert result.returncode != 0
+    assert "32 random bytes in URL-safe base64" in result.stderr
 
 
 @pytest.mark.django_db

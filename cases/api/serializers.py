@@ -208,9 +208,10 @@ class SubjectSerializer(OwnerAwareSerializer):
             "id", "reference", "organisation", "owner", *Subject.IDENTIFYING_FIELDS,
             "nationalities", "refugee_status", "protection_state", "reprisal_risk",
             "do_not_contact", "consent_to_record", "consent_to_share", "identifiers_visible",
-            "created_at", "updated_at", "version",
+            "erased_at", "erasure_reason", "created_at", "updated_at", "version",
         ]
-        read_only_fields = ["id", "reference", "created_at", "updated_at"]
+        read_only_fields = ["id", "reference", "erased_at", "erasure_reason", "created_at",
+                            "updated_at"]
         create_only_fields = ["organisation"]
         # Shown only to readers who may see the subject's identifiers.
         withheld_fields = Subject.IDENTIFYING_FIELDS
@@ -319,6 +320,12 @@ class CaseSerializer(OwnerAwareSerializer):
         ):
             return []
         return list(TRANSITIONS[case.status])
+
+class ErasureSerializer(StrictSerializer):
+    """Why a subject's identifiers are erased: they cannot be read again, by anyone."""
+
+    reason = serializers.ChoiceField(choices=Subject.ErasureReason.choices)
+
 
 class TransitionSerializer(StrictSerializer):
     """A change of a case's status, with the date it took effect."""

@@ -178,6 +178,19 @@ class SubjectViewSet(CrudViewSet):
             Prefetch("nationalities", queryset=SubjectNationality.objects.all())
         )
 
+    @extend_schema(request=s.ErasureSerializer, responses=s.SubjectSerializer,
+                   description="Erase the subject's identifiers for good (an org admin of its "
+                               "owner): its data key is destroyed, so no copy of them can be read "
+                               "again; its cases and findings stay and keep counting.")
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        subject = self.get_object()
+        serializer = s.ErasureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.subject_erase(actor=request.user, subject=subject,
+                               reason=serializer.validated_data["reason"])
+        return Response(self.get_serializer(self.reload(subject)).data)
+
     def finalize_response(self, request, response, *args, **kwargs):
         identified = getattr(self, "_serializer_context", {}).get("identified_subjects")
         if identified and response.status_code < 400:

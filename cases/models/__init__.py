@@ -7,6 +7,7 @@ from .cases import (
     Offence,
     ProceedingEvent,
 )
+from .keys import DataKey, SubjectNameDigest
 from .organisations import (
     Invitation,
     Membership,
@@ -25,6 +26,7 @@ __all__ = [
     "CaseReferenceSequence",
     "CaseTransition",
     "Country",
+    "DataKey",
     "Invitation",
     "LegalInstrument",
     "Membership",
@@ -34,5 +36,6 @@ __all__ = [
     "SharingGroup",
     "SharingGroupMembership",
     "Subject",
+    "SubjectNameDigest",
     "SubjectNationality",
 ]

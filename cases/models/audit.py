@@ -47,6 +47,9 @@ class AuditEvent(models.Model):
         TOKEN_CREATE = "token_create", _("API token created")
         TOKEN_REVOKE = "token_revoke", _("API token revoked")
         SESSION_END = "session_end", _("Session ended")
+        # A subject's identifiers erased (its data key destroyed); data keys re-wrapped.
+        ERASED = "erased", _("Identifiers erased")
+        KEY_ROTATION = "key_rotation", _("Data keys re-wrapped")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)

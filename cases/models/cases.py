@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .organisations import Organisation, SharingGroup
 from .reference import Country, LegalInstrument
+from .sealed import OfCaseSubject, SealedTextField
 from .sharing import TLP, Distribution, sharing_group_iff_distribution
 from .subjects import Subject
 
@@ -93,11 +94,11 @@ class Case(models.Model):
         related_name="cases",
         help_text=_("Empty when the surrender rests on ad hoc assurances."),
     )
-    legal_basis_note = models.TextField(blank=True, max_length=5000)
+    legal_basis_note = SealedTextField(blank=True, max_length=5000)
     interpol_notice = models.CharField(
         max_length=20, choices=InterpolNotice.choices, default=InterpolNotice.NONE
     )
-    interpol_reference = models.CharField(max_length=100, blank=True)
+    interpol_reference = SealedTextField(max_length=100, blank=True, single_line=True)
 
     request_date = models.DateField(null=True, blank=True)
     arrest_date = models.DateField(null=True, blank=True)
@@ -145,6 +146,9 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def sealing_subject(self) -> Subject:
+        return self.subject
+
 
 class CaseReferenceSequence(models.Model):
     """The last number given for a reference prefix and year, e.g. FR-2026."""
@@ -184,13 +188,13 @@ class Offence(models.Model):
         return self.description
 
 
-class CaseTransition(models.Model):
+class CaseTransition(OfCaseSubject, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=30, choices=CaseStatus.choices)
     to_status = models.CharField(max_length=30, choices=CaseStatus.choices)
     date = models.DateField()
-    note = models.TextField(blank=True, max_length=5000)
+    note = SealedTextField(blank=True, max_length=5000)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -201,7 +205,7 @@ class CaseTransition(models.Model):
         return f"{self.case} {self.from_status} → {self.to_status} on {self.date}"
 
 
-class ProceedingEvent(models.Model):
+class ProceedingEvent(OfCaseSubject, models.Model):
     class Kind(models.TextChoices):
         HEARING = "hearing", _("Hearing")
         DECISION = "decision", _("Decision")
@@ -226,8 +230,8 @@ class ProceedingEvent(models.Model):
         related_name="+",
         help_text=_("For a nationality consultation: the state of nationality informed."),
     )
-    description = models.TextField(blank=True, max_length=20000)
-    outcome = models.TextField(blank=True, max_length=5000)
+    description = SealedTextField(blank=True, max_length=20000)
+    outcome = SealedTextField(blank=True, max_length=5000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,14 @@ class Organisation(models.Model):
     mfa_required = models.BooleanField(
         _("two factors required"), default=True,
         help_text=_("Every member signs in with a second factor after the password."),
+    )
+    # Identifiers of subjects whose cases all closed this many years ago are erased (none
+    # when empty): cases.services.erasure, run daily.
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention of identifiers (years)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Erase the identifiers of a subject this many years after its last case "
+                    "closed. Empty: kept until erased by hand."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

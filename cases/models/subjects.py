@@ -4,8 +4,11 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .. import crypto
+from .keys import DataKey, SubjectNameDigest
 from .organisations import Organisation
 from .reference import Country
+from .sealed import Sealed, SealedDateField, SealedTextField
 
 # Crockford's base32 without I, L, O, U: no letters that read as digits or words.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,6 +25,11 @@ class Subject(models.Model):
     # every display of them is an audit event.
     IDENTIFYING_FIELDS = ("full_name", "other_names", "date_of_birth", "contacts", "notes")
 
+    class ErasureReason(models.TextChoices):
+        DATA_PROTECTION_REQUEST = "data_protection_request", _("Data-protection request")
+        DEATH = "death", _("Death of the person")
+        END_OF_RETENTION = "end_of_retention", _("End of retention")
+
     class RefugeeStatus(models.TextChoices):
         NONE = "none", _("None known")
         ASYLUM_SEEKER = "asylum_seeker", _("Asylum seeker")
@@ -33,13 +41,14 @@ class Subject(models.Model):
     reference = models.CharField(max_length=20, unique=True, default=new_subject_reference)
     owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="subjects")
 
-    full_name = models.CharField(max_length=300)
-    other_names = models.TextField(blank=True, max_length=2000)
-    date_of_birth = models.DateField(null=True, blank=True)
-    contacts = models.TextField(
+    # Sealed under the subject's data key (cases.crypto); found by name through `name_digests`.
+    full_name = SealedTextField(max_length=300, single_line=True)
+    other_names = SealedTextField(blank=True, max_length=2000)
+    date_of_birth = SealedDateField(null=True, blank=True)
+    contacts = SealedTextField(
         _("contacts of family and lawyer"), blank=True, max_length=5000
     )
-    notes = models.TextField(blank=True, max_length=20000)
+    notes = SealedTextField(blank=True, max_length=20000)
 
     refugee_status = models.CharField(
         max_length=30, choices=RefugeeStatus.choices, default=RefugeeStatus.NONE
@@ -64,12 +73,47 @@ class Subject(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
+    # Erasure (cases.services.erasure): the data key destroyed, the identifiers emptied.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    erasure_reason = models.CharField(max_length=30, choices=ErasureReason.choices, blank=True)
+    # When the org admins were told that retention will erase the identifiers: at least 30
+    # days before it does.
+    erasure_noticed_on = models.DateField(null=True, blank=True, editable=False)
+
+    # Declared last: saving a new subject makes its data key while sealing the fields above,
+    # and the key's id is read after them.
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, blank=True,
+                                 editable=False, related_name="+")
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         # Never the name: this string may reach logs, errors and other organisations.
         return self.reference
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Names set on this instance (not merely read back) go into the name index.
+        if not all(isinstance(self.__dict__.get(n), Sealed) for n in ("full_name", "other_names")):
+            self.index_names()
+
+    def sealing_subject(self) -> "Subject":
+        return self
+
+    def index_names(self) -> None:
+        """The name index entries of the subject, from its names as they are now (none once
+        its identifiers are erased)."""
+        wanted = set() if self.erased_at else crypto.subject_digests(self.full_name,
+                                                                     self.other_names)
+        stored = set(self.name_digests.values_list("digest", flat=True))
+        if stored - wanted:
+            self.name_digests.filter(digest__in=stored - wanted).delete()
+        SubjectNameDigest.objects.bulk_create(
+            [SubjectNameDigest(subject=self, digest=d) for d in wanted - stored])
 
 
 class SubjectNationality(models.Model):

@@ -9,6 +9,7 @@ them as `services.<name>`.
 from .assurances import assurance_create, assurance_delete, assurance_update
 from .cases import case_create, case_transition, case_update, validate_sharing
 from .common import Actor, Operator, declared, raise_errors, require_version, versioned_update
+from .erasure import organisation_retention_set, subject_erase
 from .logins import record_login
 from .organisations import (
     belongs_elsewhere,
@@ -39,6 +40,8 @@ __all__ = [
     "assurance_create",
     "assurance_delete",
     "assurance_update",
+    "organisation_retention_set",
+    "subject_erase",
     "belongs_elsewhere",
     "case_create",
     "case_transition",

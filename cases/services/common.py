@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .. import audit, policy
 from ..exceptions import Conflict
 from ..models import Case
+from ..models.sealed import sealed_changes
 from ..policy import Action, Resource
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def versioned_update(
     rows = type(record)._default_manager.filter(pk=record.pk)
     match = rows.filter(**where) if version is None else rows.filter(version=version, **where)
     stamp = {"updated_at": timezone.now()} if hasattr(record, "updated_at") else {}
-    if not match.update(**changes, **stamp, version=F("version") + 1):
+    if not match.update(**sealed_changes(record, changes), **stamp, version=F("version") + 1):
         raise Conflict(rows.values_list("version", flat=True).first())
     record.refresh_from_db()
     return changed

@@ -122,12 +122,18 @@ def subject_update(
 ) -> Subject:
     policy.require(actor, Action.CHANGE, subject)
     changes = declared(changes, SubjectChanges)
+    if subject.erased_at is not None:
+        raise_errors({name: _("This subject's identifiers were erased; none can be recorded "
+                              "again.") for name in Subject.IDENTIFYING_FIELDS
+                      if changes.get(name)})
     _validate_subject(changes)
     if nationalities is not None:
         nationalities = [declared(item, Nationality) for item in nationalities]
         _validate_nationalities(nationalities)
     with transaction.atomic():
         changed = versioned_update(subject, require_version(version), changes)
+        if {"full_name", "other_names"} & set(changed):
+            subject.index_names()
         if nationalities is not None:
             _set_nationalities(subject, nationalities)
             changed.append("nationalities")

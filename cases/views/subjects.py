@@ -4,6 +4,8 @@ each display of them is audited."""
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -135,7 +137,10 @@ class SubjectDetail(MemberPage, TemplateView):
             cases=list(visible(request, Case).filter(subject=subject)
                        .select_related("requesting_state", "requested_state", "owner")
                        .order_by("reference")),
-            can_edit=policy.has_right(request.user, subject.owner_id, R.SUBJECT, A.CHANGE),
+            can_edit=policy.has_right(request.user, subject.owner_id, R.SUBJECT, A.CHANGE)
+            and subject.erased_at is None,
+            can_erase=policy.has_right(request.user, subject.owner_id, R.SUBJECT, A.ERASE)
+            and subject.erased_at is None,
             # The case form records for the acting organisation, so only its subjects.
             can_create_case=getattr(acting_organisation(request), "pk", None) == subject.owner_id
             and policy.has_right(request.user, subject.owner_id, R.CASE, A.CREATE),
@@ -143,9 +148,44 @@ class SubjectDetail(MemberPage, TemplateView):
         return context
 
 
+class ErasureForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Why"), choices=Subject.ErasureReason.choices)
+    understood = forms.BooleanField(label=gettext_lazy(
+        "I understand that the name, other names, date of birth, contacts and notes of this "
+        "person, and the free text and evidence files of its cases, can never be read again, "
+        "by anyone."))
+
+
+class SubjectErase(RecordFormPage):
+    """An org admin erases a subject's identifiers for good; the record stays."""
+
+    form_class = ErasureForm
+    submit_label = gettext_lazy("Erase the identifiers")
+
+    def prepare(self, request):
+        self.subject = visible_or_404(request, Subject, pk=self.kwargs["pk"])
+        require_right(request, self.subject.owner_id, R.SUBJECT, A.ERASE)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", _("Erase the identifiers of %(reference)s") % {
+            "reference": self.subject.reference})
+        return super().get_context_data(**kwargs)
+
+    def cancel_url(self):
+        return reverse("cases:subject_detail", kwargs={"pk": self.subject.pk})
+
+    def perform(self, form):
+        services.subject_erase(actor=self.request.user, subject=self.subject,
+                               reason=form.cleaned_data["reason"])
+        messages.success(self.request, _("The identifiers of %(reference)s were erased.") % {
+            "reference": self.subject.reference})
+        return self.cancel_url()
+
+
 urlpatterns = [
     path("subjects/new/", SubjectCreate.as_view(), name="subject_create"),
     path("subjects/options/", SubjectOptions.as_view(), name="subject_options"),
     path("subjects/<uuid:pk>/", SubjectDetail.as_view(), name="subject_detail"),
     path("subjects/<uuid:pk>/edit/", SubjectEdit.as_view(), name="subject_edit"),
+    path("subjects/<uuid:pk>/erase/", SubjectErase.as_view(), name="subject_erase"),
 ]

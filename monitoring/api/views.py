@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from cases import policy
 from cases.access import get_visible_or_404
 from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
-from cases.api.schema import ConflictSerializer
+from cases.api.schema import ConflictSerializer, ErrorSerializer
 from cases.models import Case
 
 from .. import filters, services
@@ -206,10 +206,17 @@ class EvidenceViewSet(ReadViewSet, CreateWithService):
     @extend_schema(responses={
         (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
                                       gettext_lazy("The file, in its own type.")),
+        410: OpenApiResponse(ErrorSerializer, gettext_lazy(
+            "The file was deleted when its subject's identifiers were erased; its hash, size "
+            "and type stay on the record.")),
     })
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         evidence = self.get_object()
+        if evidence.erased_at is not None:
+            return Response({"detail": gettext_lazy(
+                "This file was deleted when its subject's identifiers were erased.")},
+                status=status.HTTP_410_GONE)
         response = FileResponse(
             evidence.file.open("rb"), as_attachment=True, filename=f"evidence-{evidence.pk}",
             content_type=evidence.content_type,

@@ -23,9 +23,10 @@ from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from cases import policy
+from cases import crypto, keyring, policy
 from cases.filters import CaseFilter
 from cases.models import Case
+from cases.models.sealed import SealedMixin
 from cases.models.sharing import TLP, TLP_OPENNESS
 from monitoring.filters import FindingFilter, FollowUpFilter
 from monitoring.models import Finding, FollowUp
@@ -297,10 +298,20 @@ def _field(queryset: QuerySet, lookup: str):
     return field.target_field if field.is_relation else field
 
 
+def _sealed(queryset: QuerySet, column: Column) -> str | None:
+    """The column label a sealed column's values were sealed for; None for other columns."""
+    field = _field(queryset, column.source)
+    return field.column_label if isinstance(field, SealedMixin) else None
+
+
 def _cell(queryset: QuerySet, column: Column, *, spreadsheet: bool):
-    """The expression of one cell as text, or NULL."""
-    kind = _field(queryset, column.source).get_internal_type()
+    """The expression of one cell as text, or NULL. A sealed value leaves the database as it
+    is stored, to be opened (and neutralised) by `_opened`."""
+    field = _field(queryset, column.source)
+    kind = field.get_internal_type()
     ref = F(column.source)
+    if isinstance(field, SealedMixin):
+        return ref
     if kind == "DateTimeField":
         return IsoMoment(ref)
     if kind == "UUIDField":
@@ -352,17 +363,48 @@ def iter_rows(user, queryset: QuerySet, kind: str, cols: list[Column], *, fmt: s
     cells = _cells(user, queryset, kind, cols, fmt)
     values = queryset.annotate(**cells).values_list(*cells, _label_lookup(kind))
     types = [_field(queryset, c.source).get_internal_type() for c in cols]
+    sealed = [(i, label) for i, c in enumerate(cols) if (label := _sealed(queryset, c))]
+    spreadsheet = fmt in ("csv", "xlsx")
     # JSON keeps booleans and numbers as such.
     typed = fmt == "json" and any(t == "BooleanField" or _numeric(t) for t in types)
     found = labels if labels is not None else set()
     rows = values.iterator(chunk_size=CHUNK)
     while chunk := list(itertools.islice(rows, CHUNK)):
         found.update(row[-1] for row in chunk)
+        if sealed:
+            chunk = _opened(chunk, sealed, spreadsheet)
         if typed:
             yield [[_typed(v, t) for v, t in zip(row[:-1], types, strict=True)]
                    for row in chunk]
         else:
             yield [row[:-1] for row in chunk]
+
+
+def _opened(chunk: list, sealed: list[tuple[int, str]], spreadsheet: bool) -> list:
+    """The chunk with its sealed cells opened: their keys unwrapped together first (one query),
+    a cell whose key was destroyed left empty."""
+    for row in chunk:
+        for i, _label in sealed:
+            if row[i] and (key_id := crypto.key_id_of(row[i])):
+                keyring.expect(key_id)
+    opened = []
+    for row in chunk:
+        row = list(row)
+        for i, label in sealed:
+            if row[i]:
+                text = keyring.reveal(row[i], label) or ""
+                row[i] = neutralise(text) if spreadsheet else text
+        opened.append(row)
+    return opened
+
+
+def holds_sealed_values(queryset: QuerySet, cols: list[Column]) -> bool:
+    """Whether any row has a value in a sealed column: the database alone cannot write those."""
+    condition = Q()
+    for column in cols:
+        if _sealed(queryset, column):
+            condition |= ~Q(**{column.source: ""}) & Q(**{f"{column.source}__isnull": False})
+    return bool(condition) and queryset.filter(condition).exists()
 
 
 def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,

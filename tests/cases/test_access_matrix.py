@@ -129,6 +129,9 @@ def case_rows() -> list[Row]:
         Row("proceeding-detail", "delete", "/api/v1/proceedings/{proceeding}/",
             PROCEEDING_EDITORS, ok=204),
         *monitoring_rows(),
+        # Last: erasing a subject's identifiers is for good.
+        Row("subject-erase", "post", "/api/v1/subjects/{subject}/erase/", ADMINS,
+            body=lambda rec: {"reason": "data_protection_request"}),
     ]
 
 

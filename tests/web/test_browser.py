@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from cases import name_index
+
 # Playwright's synchronous API runs an event loop in this thread; the test's own ORM calls
 # (reading ids to visit) are plain synchronous calls all the same.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -169,7 +171,7 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     worker.page.fill('[name="full_name"]', SUBJECT_NAME)
     worker.page.locator('main form button[type="submit"]').click()
     worker.page.wait_for_load_state()
-    subject = Subject.objects.get(full_name=SUBJECT_NAME)
+    subject = Subject.objects.get(name_index.matches(SUBJECT_NAME))
 
     # From the subject's page to its new case; the field suggests subjects as one types.
     worker.page.get_by_role("link", name="New case for this subject").click()

@@ -5,7 +5,6 @@ production settings that Django's deployment check holds to its list.
 the pages no other web test visits, and the exact policy.)"""
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from django.test import Client
 
 from ..factories import sign_in_with_two_factors
+from ..settings_support import SECRET_NAMES, production_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,13 +60,13 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
     # Not the browser test's DJANGO_ALLOW_ASYNC_UNSAFE, set when pytest imports it.
     keep = {k: v for k, v in os.environ.items()
             if not k.startswith(("SECURE_", "SESSION_", "CSRF_")) and k not in (
-                "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+                "DEBUG", *SECRET_NAMES, "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
                 "DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_FORMAT")}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**keep, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false",
-             "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "monitor.example.org",
+             **production_secrets(), "ALLOWED_HOSTS": "monitor.example.org",
              "TLS_PROXY_HEADER": "X-Forwarded-Proto", **env},
     )
 

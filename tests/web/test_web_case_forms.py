@@ -102,7 +102,8 @@ def test_subject_suggestions_are_the_organisations_own(world, shared):
     assert f'<option value="{reference}"></option>' in subject_options(world.fr_auditor, part)
     # By name: only for roles that may see identifiers, each display audited.
     before = views_recorded(shared.subject)
-    by_name = subject_options(world.fr_liaison, "wenhua fict", world.ngo_fr)
+    # Whole words of the name, in any case and order (the name index matches words).
+    by_name = subject_options(world.fr_liaison, "WENHUA", world.ngo_fr)
     assert reference in by_name and FULL_NAME in by_name and theirs.reference not in by_name
     assert views_recorded(shared.subject) == before + 1
     assert reference not in subject_options(world.fr_auditor, "Wenhua")

@@ -46,6 +46,7 @@ PAGES = {
     "cases:subject_create",
     "cases:subject_detail",
     "cases:subject_edit",
+    "cases:subject_erase",
     "cases:subject_options",
     "cases:assurance_create",
     "cases:assurance_edit",
@@ -110,7 +111,7 @@ def url_of(name: str, s) -> str:
         "subject_options": None,
         "case_detail": s.case, "case_edit": s.case, "case_transition": s.case,
         "assurance_create": s.case, "proceeding_create": s.case,
-        "subject_detail": s.subject, "subject_edit": s.subject,
+        "subject_detail": s.subject, "subject_edit": s.subject, "subject_erase": s.subject,
         "assurance_edit": s.assurance, "assurance_delete": s.assurance,
         "proceeding_edit": s.proceeding, "proceeding_delete": s.proceeding,
     }[name]
@@ -146,6 +147,10 @@ EXPECTED = {
     **{name: {"fr_caseworker": 200, "fr_liaison": 200, "fr_auditor": 403, "fr_admin": 200,
               "de_caseworker": 403, "de_admin": 403, "it_caseworker": 404}
        for name in ("proceeding_create", "proceeding_edit", "proceeding_delete")},
+    # Erasing identifiers is the owner's admins' alone.
+    "subject_erase": {"fr_caseworker": 403, "fr_liaison": 403, "fr_auditor": 403,
+                      "fr_admin": 200, "de_caseworker": 403, "de_admin": 403,
+                      "it_caseworker": 404},
 }
 for _row in EXPECTED.values():
     _row["anonymous"] = 302
@@ -176,6 +181,7 @@ def snapshot() -> dict:
 
 
 WRITES = ["case_create", "case_edit", "case_transition", "subject_create", "subject_edit",
+          "subject_erase",
           "assurance_create", "assurance_edit", "assurance_delete", "proceeding_create",
           "proceeding_edit", "proceeding_delete"]
 
