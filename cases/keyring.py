@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 
 from . import crypto
@@ -43,12 +43,19 @@ def scope():
         _scoped.reset(token)
 
 
-def begin() -> None:
-    _scoped.set(_Ring())
+_open_scopes: dict[str, Token] = {}
 
 
-def end() -> None:
-    _scoped.set(None)
+def begin(name: str) -> None:
+    """Open a scope named `name` (a task's id), to be closed by `end(name)`: for work whose
+    start and end are two callbacks, as a Celery task's are."""
+    _open_scopes[name] = _scoped.set(_Ring())
+
+
+def end(name: str) -> None:
+    token = _open_scopes.pop(name, None)
+    if token is not None:
+        _scoped.reset(token)
 
 
 def expect(key_id: uuid.UUID) -> None:

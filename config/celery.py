@@ -42,15 +42,15 @@ def log_json_lines(sender: Celery, **kwargs) -> None:
 
 
 @task_prerun.connect
-def _keyring_per_task(**kwargs) -> None:
+def _keyring_per_task(task_id=None, **kwargs) -> None:
     """Each task unwraps the data keys it needs and forgets them when it ends, as a request."""
     from cases import keyring
 
-    keyring.begin()
+    keyring.begin(task_id)
 
 
 @task_postrun.connect
-def _keyring_forgotten(**kwargs) -> None:
+def _keyring_forgotten(task_id=None, **kwargs) -> None:
     from cases import keyring
 
-    keyring.end()
+    keyring.end(task_id)

@@ -163,3 +163,19 @@ def test_a_list_unwraps_its_keys_in_one_query_whatever_its_length(world):
         names = [s.full_name for s in Subject.objects.all()]
     assert sorted(names) == sorted(f"Listed Person {i}" for i in range(12))
     assert len(ctx.captured_queries) == 2  # the subjects, then their keys
+
+
+def test_keys_unwrapped_in_a_scope_are_forgotten_with_it_and_a_task_restores_the_scope(world):
+    subject = SubjectFactory(owner=world.ngo_fr, full_name="Scoped Person")
+    stored = Subject.objects.filter(pk=subject.pk).values_list("full_name", flat=True).get()
+    keyring.forget(subject.data_key_id)  # as a fresh process: nothing unwrapped yet
+    with keyring.scope():
+        request_ring = keyring._ring()
+        assert stored.reveal() == "Scoped Person"
+        assert subject.data_key_id in request_ring.keys
+        # A task run inside the request (eagerly) has its own keyring, then gives it back.
+        keyring.begin("task-1")
+        assert keyring._ring() is not request_ring
+        keyring.end("task-1")
+        assert keyring._ring() is request_ring
+    assert keyring._ring().keys.get(subject.data_key_id) is None
