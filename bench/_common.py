@@ -61,7 +61,7 @@ def setup_django(url: str, **environ: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "False"  # no query log kept in memory, as in production
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    for name in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+    for name in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "CELL_KEY_SECRET"):
         os.environ.setdefault(name, base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     os.environ.update(environ)
     sys.path.insert(0, str(ROOT))

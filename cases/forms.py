@@ -268,8 +268,8 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
             error_messages={"invalid_choice": _(
                 "No subject of your organisation has this reference.")},
             help_text=_("The pseudonymous reference of one of your organisation's subjects, "
-                        "such as SUBJ-4K7Q2M. Type part of it, or of the person's name, for "
-                        "suggestions."),
+                        "such as SUBJ-4K7Q2M. Type part of it, or whole words of the person's "
+                        "name, for suggestions."),
         )
         self.fields["sharing_group"].queryset = policy.restrict(SharingGroup.objects.all(), user)
         self.fields["named_recipients"].queryset = User.objects.filter(

@@ -2,7 +2,7 @@
 
 With nothing set, the app runs on a SQLite file in the project folder with Celery tasks queued
 in a folder of it. DATABASE_URL, REDIS_URL, CACHE_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS,
-BLIND_INDEX_KEY, DEBUG, ALLOWED_HOSTS and TRUSTED_PROXIES override.
+BLIND_INDEX_KEY, CELL_KEY_SECRET, DEBUG, ALLOWED_HOSTS and TRUSTED_PROXIES override.
 """
 
 import base64
@@ -74,6 +74,9 @@ def _keys(name: str, purpose: str) -> list[str]:
 
 FIELD_ENCRYPTION_KEYS = _keys("FIELD_ENCRYPTION_KEYS", "the keys that encrypt identifiers")
 BLIND_INDEX_KEY = _keys("BLIND_INDEX_KEY", "the key of the name index")[0]
+# Keys the record keys of the compliance record's perturbation (reporting/cellkey.py). Changing
+# it changes every published count once, which then stays as consistent as before.
+CELL_KEY_SECRET = _keys("CELL_KEY_SECRET", "the key of the record's perturbation")[0]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [

@@ -53,6 +53,36 @@ def _visits(days_ago: int, who: str, every: int, **fields) -> dict[str, Any]:
     )
 
 
+def _italian_return(name: str, surrendered: int, sharing: dict, offence: tuple,
+                    **special: Check) -> DemoCase:
+    """A person surrendered from Italy `surrendered` days ago under the treaty, visited by
+    Italian consular officials every 60 days since."""
+    return DemoCase(
+        owner="ngo-it",
+        subject={"full_name": name, "consent_to_record": True, "consent_to_share": True},
+        nationalities=[("CN", None)],
+        case={"requested": "IT", "channel": Case.Channel.EXTRADITION, "instrument": _IT_TREATY,
+              "request": surrendered + 170, "arrest": surrendered + 160,
+              "decision": surrendered + 30, "status": S.PROVISIONAL_ARREST, **sharing},
+        offences=[offence],
+        steps=[
+            Step(S.JUDICIAL_PHASE, surrendered + 150),
+            Step(S.ASSURANCES_REQUESTED, surrendered + 120),
+            Step(S.ASSURANCES_ASSESSED, surrendered + 60),
+            Step(S.EXECUTIVE_DECISION, surrendered + 30),
+            Step(S.SURRENDERED, surrendered),
+            Step(S.MONITORING_ACTIVE, surrendered - 1),
+        ],
+        assurances=[
+            _assurance(A.NO_DEATH_PENALTY, surrendered + 90, "The death penalty will not be "
+                       "imposed.", death_penalty_scope=Assurance.DeathPenaltyScope.NOT_IMPOSED),
+            _assurance(A.NO_TORTURE, surrendered + 90, "No torture or ill-treatment."),
+            _visits(surrendered + 90, "Italy", 60, monitoring_private=True),
+        ],
+        checks=checks(surrendered - 3, 30, 60, **special),
+    )
+
+
 _FR_TREATY = ("FR", "CN", "extradition_treaty")
 _ES_TREATY = ("ES", "CN", "extradition_treaty")
 _IT_TREATY = ("IT", "CN", "extradition_treaty")
@@ -417,4 +447,14 @@ DEMO_CASES: list[DemoCase] = [
                        narrative="Visit in the presence of guards throughout."),
         ),
     ),
+    # Two more returns from Italy, visited every two months: one shared with the network, one
+    # counted in aggregates only.
+    _italian_return("Zhou Esempio", 400, _NETWORK,
+                    ("Bribery (fictional)", Category.ECONOMIC, "Ten years"),
+                    d277=Check(277, access="refused")),
+    _italian_return("Xu Fittizio", 300, {"distribution": Distribution.AGGREGATE_ONLY,
+                                         "tlp": TLP.AMBER},
+                    ("Tax evasion (fictional)", Category.ECONOMIC, "Seven years"),
+                    d177=Check(177, {A.NO_TORTURE: Outcome.UNVERIFIABLE},
+                               narrative="Visit cut short by the guards.")),
 ]

@@ -4,8 +4,11 @@ It counts every finding the caller may see plus every finding its owner marked
 `aggregate_only`, grouped by requesting state, legal instrument, assurance type and period.
 The findings are read once, in one query whatever the number of organisations, and counted
 under every grouping a page or report asks for in the same pass; one more query gives their
-cases' first access. A cell covering fewer than three cases shows "<3" and nothing else, so
-that no individual can be singled out.
+cases' first access. Each count is published with the small, consistent perturbation of the
+cell-key method (`cellkey`), so that no cell is recovered by subtracting one table from
+another; a cell of fewer than three cases, true or published, shows "<3" and nothing else, so
+that no individual can be singled out. Medians and percentiles of days are not perturbed: they
+are shown only for cells of three cases or more, and no subtraction of them yields a count.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.db.models.functions import Cast, ExtractYear
 
 from cases import policy
 from monitoring.models import CheckReport, Finding
+
+from .cellkey import KEY_SPACE, RecordKeys, published
 
 SMALL_CELL = 3
 GROUPINGS = {
@@ -59,19 +64,21 @@ def _percentile(values: list[int], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 1)
 
 
-# What a counted finding contributes: its groups, then what its cell counts. Case and report
-# ids are read as text, which the loop below hashes much faster than UUID objects.
-_COLUMNS = (*GROUPINGS.values(), "case_key", "report_key", "report__access", "outcome")
-_CASE, _REPORT, _ACCESS, _OUTCOME = range(len(GROUPINGS), len(_COLUMNS))
+# What a counted finding contributes: its groups, then what its cell counts. Case, report and
+# finding ids are read as text, which the loop below hashes much faster than UUID objects.
+_COLUMNS = (*GROUPINGS.values(), "case_key", "report_key", "report__access", "outcome",
+            "finding_key")
+_CASE, _REPORT, _ACCESS, _OUTCOME, _FINDING = range(len(GROUPINGS), len(_COLUMNS))
 _POSITION = {g: i for i, g in enumerate(GROUPINGS)}
 
 
 class _Cell:
-    __slots__ = ("cases", "reports", "refused", "outcomes")
+    __slots__ = ("cases", "reports", "refused", "outcomes", "outcome_keys")
 
     def __init__(self):
         self.cases, self.reports, self.refused = set(), set(), set()
-        self.outcomes = Counter()
+        # Findings by outcome, and the sum of their record keys.
+        self.outcomes, self.outcome_keys = Counter(), Counter()
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -94,17 +101,20 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     plan = [(itemgetter(*[_POSITION[name] for name in g]), cells[g]) for g in distinct]
     rows = (
         findings.annotate(year=ExtractYear("observed_at"), case_key=_text("case_id"),
-                          report_key=_text("report_id"))
+                          report_key=_text("report_id"), finding_key=_text("id"))
         .values_list(*_COLUMNS).order_by().iterator(chunk_size=20_000)
     )
     refused = CheckReport.Access.REFUSED
+    keys = RecordKeys()
     for row in rows:
         case, report, outcome = row[_CASE], row[_REPORT], row[_OUTCOME]
+        finding_key = keys[row[_FINDING]]
         was_refused = report is not None and row[_ACCESS] == refused
         for key_of, by_key in plan:
             cell = by_key[key_of(row)]
             cell.cases.add(case)
             cell.outcomes[outcome] += 1
+            cell.outcome_keys[outcome] += finding_key
             if report is not None:
                 cell.reports.add(report)
                 if was_refused:
@@ -113,7 +123,7 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     out = {}
     for g, by_key in cells.items():
         keyed = ((k if len(g) > 1 else (k,), cell) for k, cell in by_key.items())
-        out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days)
+        out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days, keys)
                   for key, cell in sorted(keyed, key=lambda item: _sort_key(item[0]))]
     # Each grouping asked for gets a list of its own, even where two were the same.
     return [list(out[g]) for g in groupings]
@@ -123,26 +133,33 @@ def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> 
     return compliance_records(user, [group_by], filters=filters)[0]
 
 
-def _cell(group: dict, cell: _Cell, days: dict) -> dict:
-    cases = len(cell.cases)
+def _cell(group: dict, cell: _Cell, days: dict, keys: RecordKeys) -> dict:
+    """A cell as published: each count perturbed by the keys of the records it counts, each
+    share a ratio of published counts, so that no figure is exact where its count is not."""
+    cases = keys.published(cell.cases) if len(cell.cases) >= SMALL_CELL else 0
     if cases < SMALL_CELL:
         return {**group, "cases": f"<{SMALL_CELL}", "suppressed": True}
     waits = sorted(days[c] for c in cell.cases if c in days)
-    checks = len(cell.reports)
-    findings = sum(cell.outcomes.values())
+    checks = keys.published(cell.reports)
+    outcomes = {o: published(cell.outcomes[o], cell.outcome_keys[o] % KEY_SPACE)
+                for o in Outcome.values}
+    findings = published(sum(cell.outcomes.values()),
+                         sum(cell.outcome_keys.values()) % KEY_SPACE)
+    refused = min(keys.published(cell.refused), checks)
+    without_access = {c for c in cell.cases if c not in days}
     return {
         **group,
         "suppressed": False,
         "cases": cases,
         "checks": checks,
         "findings": findings,
-        "outcomes": {o: cell.outcomes[o] for o in Outcome.values},
-        "access_refused_share": round(len(cell.refused) / checks, 3) if checks else None,
-        "unverifiable_share": round(cell.outcomes[Outcome.UNVERIFIABLE] / findings, 3),
+        "outcomes": outcomes,
+        "access_refused_share": round(refused / checks, 3) if checks else None,
+        "unverifiable_share": round(min(outcomes[Outcome.UNVERIFIABLE] / findings, 1), 3),
         "days_to_first_access_median": _percentile(waits, 0.5),
         "days_to_first_access_p90": _percentile(waits, 0.9),
-        "cases_without_access": cases - len(waits),
-        "lapses": cell.outcomes[Outcome.MONITORING_LAPSED],
+        "cases_without_access": min(keys.published(without_access), cases),
+        "lapses": outcomes[Outcome.MONITORING_LAPSED],
     }
 
 

@@ -81,6 +81,15 @@ def audit_checkpoint_dir(settings, tmp_path):
 
 
 @pytest.fixture
+def exact_counts(monkeypatch):
+    """The compliance record without its cell-key perturbation, for tests of what it counts;
+    tests/reporting/test_differencing.py tests the perturbation itself."""
+    from reporting import cellkey
+
+    monkeypatch.setattr(cellkey, "perturbation", lambda count, cell_key: 0)
+
+
+@pytest.fixture
 def world(db):
     w = SimpleNamespace()
     for key, (slug, kind, cc) in ORGS.items():

@@ -30,7 +30,8 @@ def test_production_with_secret_key_starts():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY",
+                                     "CELL_KEY_SECRET"])
 def test_production_without_encryption_keys_refuses_to_start(missing):
     given = {k: v for k, v in production_secrets().items() if k != missing}
     result = _load_settings(DEBUG="false", ALLOWED_HOSTS="example.org", **given)

@@ -16,8 +16,9 @@ class CaseCountField(serializers.Field):
 
 
 class RecordCellSerializer(serializers.Serializer):
-    """One cell of the compliance record: a grouping's values and what was found in it. A cell
-    of fewer than three cases shows only `cases: "<3"`."""
+    """One cell of the compliance record: a grouping's values and what was found in it, each
+    count moved by at most 2 by the cell-key method. A cell of fewer than three cases, true
+    or published, shows only `cases: "<3"`."""
 
     requesting_state = serializers.CharField(required=False)
     legal_instrument = serializers.IntegerField(required=False, allow_null=True)

@@ -32,7 +32,13 @@ Resource = policy.Resource
 
 class ComplianceRecordView(APIView):
     """The compliance record: findings the caller may see plus those shared as aggregates,
-    grouped; cells of fewer than three cases show "<3"."""
+    grouped; cells of fewer than three cases show "<3".
+
+    Every count is published by the cell-key method: moved by at most 2 from the true count,
+    by an amount drawn from secret keys of the records it counts, so the same records give
+    the same figure under every grouping, filter and format and no hidden cell is recovered
+    by subtraction. Cells need not add up; shares are ratios of published counts; days to
+    first access are exact."""
 
     resource = Resource.MONITORING
 

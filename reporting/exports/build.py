@@ -26,6 +26,7 @@ from cases.models.sharing import TLP
 from cases.policy import Action, Resource
 from monitoring.models import Notification
 
+from .. import cellkey
 from ..models import Export, ExportRow
 from ..record import compliance_record, counted_findings, record_filters
 from ..record_query import RecordQuery, grouping
@@ -68,6 +69,8 @@ def manifest(export: Export, rows_written: int | None = None) -> dict:
         "rows": export.row_count if rows_written is None else rows_written,
         "tlp": TLP(export.tlp).label.removeprefix("TLP:"),
         "verify": "python manage.py verify_export FILE",
+        **({"disclosure_control": cellkey.METHOD} if export.kind == Export.Kind.COMPLIANCE
+           else {}),
     }
 
 

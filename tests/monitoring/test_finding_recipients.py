@@ -62,6 +62,7 @@ def assert_clean(response, status=(200, 201)):
         assert secret.encode() not in response.content, (secret, response.request["PATH_INFO"])
 
 
+@pytest.mark.usefixtures("exact_counts")
 def test_no_identifier_or_unshared_free_text_reaches_a_partner(net, clock):
     w = net.world
     finding, report = net.torture_finding, net.report["id"]

@@ -41,6 +41,9 @@ from ..factories import (
     country,
 )
 
+# What the record counts, before the perturbation that test_differencing.py tests.
+pytestmark = pytest.mark.usefixtures("exact_counts")
+
 UTC = datetime.UTC
 DAY = datetime.timedelta(days=1)
 S = Case.Status

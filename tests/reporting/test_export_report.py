@@ -48,6 +48,7 @@ def pdf_of(context) -> tuple[bytes, PdfReader]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("exact_counts")
 def test_the_pdf_reports_the_record_with_its_label_on_every_page(record):
     w = record.world
     china, russia = country("CN").name, country("RU").name
