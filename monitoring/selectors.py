@@ -76,7 +76,8 @@ def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list
     for case in cases:
         items.append({"kind": "case", "id": case.pk, "reference": case.reference,
                       "case": case.pk, "shared_at": case.shared_at,
-                      "shared_by": case.owner.slug, "tlp": case.tlp})
+                      "shared_by": case.owner.slug, "shared_by_name": case.owner.name,
+                      "tlp": case.tlp})
     findings = (
         policy.restrict(Finding.objects.all(), user)
         .exclude(case__owner_id__in=organisation_ids)
@@ -87,7 +88,8 @@ def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list
     for finding in findings:
         items.append({"kind": "finding", "id": finding.pk, "reference": finding.case.reference,
                       "case": finding.case_id, "shared_at": finding.shared_at,
-                      "shared_by": finding.case.owner.slug, "tlp": finding.tlp})
+                      "shared_by": finding.case.owner.slug,
+                      "shared_by_name": finding.case.owner.name, "tlp": finding.tlp})
     reshares = (
         policy.restrict(FindingShare.objects.all(), user)
         .exclude(organisation_id__in=organisation_ids)
@@ -105,7 +107,7 @@ def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list
         items.append({"kind": "reshared_finding", "id": share.finding_id,
                       "reference": share.finding.case.reference, "case": share.finding.case_id,
                       "shared_at": share.created_at, "shared_by": share.organisation.slug,
-                      "tlp": share.finding.tlp})
+                      "shared_by_name": share.organisation.name, "tlp": share.finding.tlp})
     items.sort(key=lambda item: item["shared_at"], reverse=True)
     return items[:limit]
 

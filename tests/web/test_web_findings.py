@@ -162,3 +162,25 @@ def test_the_inbox_shows_what_was_newly_shared(net):
     # The owner's own records are not "shared with" it.
     own = signed_in(net.world.fr_caseworker).get("/shared-with-us/").content.decode()
     assert url_of("finding_detail", net) not in own
+
+
+def test_the_inbox_and_the_dashboard_link_what_they_name_and_name_who_shared(net):
+    w = net.world
+    for path in ("/shared-with-us/", "/"):
+        page = signed_in(w.de_caseworker).get(path).content.decode()
+        assert f'<a href="{url_of("finding_detail", net)}">' in page, path
+        assert f"<td>{w.ngo_fr.name}</td>" in page and f"<td>{w.ngo_fr.slug}</td>" not in page
+        assert "<td>finding ·" not in page and "Finding" in page
+
+
+def test_the_dashboard_links_each_check_and_case_it_lists(net, time_machine):
+    from django.urls import reverse
+
+    from monitoring.sweep import sweep
+
+    net.check.refresh_from_db()
+    time_machine.move_to(net.check.due_at + HOUR)
+    sweep(net.check.due_at + HOUR)
+    page = signed_in(net.world.fr_caseworker).get("/").content.decode()
+    assert f'href="{reverse("monitoring:follow_up_detail", args=[net.check.pk])}"' in page
+    assert f'href="{reverse("cases:case_detail", args=[net.check.case_id])}"' in page
