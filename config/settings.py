@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "cases.views.base.navigation",
+                "monitoring.context.unread_notifications",
                 "accounts.context.session_limits",
             ],
         },

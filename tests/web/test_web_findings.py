@@ -12,6 +12,7 @@ from monitoring.models import (
     Finding,
     FindingComment,
     FindingShare,
+    Notification,
 )
 
 from ..factories import AssuranceFactory
@@ -184,3 +185,22 @@ def test_the_dashboard_links_each_check_and_case_it_lists(net, time_machine):
     page = signed_in(net.world.fr_caseworker).get("/").content.decode()
     assert f'href="{reverse("monitoring:follow_up_detail", args=[net.check.pk])}"' in page
     assert f'href="{reverse("cases:case_detail", args=[net.check.case_id])}"' in page
+
+
+def test_the_header_counts_unread_notifications_while_their_case_is_visible(net):
+    from ..factories import CaseFactory
+
+    w = net.world
+    client = signed_in(w.fr_caseworker)
+    unread = Notification.objects.filter(recipient=w.fr_caseworker, read_at__isnull=True)
+    before = unread.count()  # every one of them about a case the user sees
+    assert before >= 1 and f"{before} unread" in client.get("/cases/").content.decode()
+    # An alert about a case the user does not see (or no longer sees) is not counted.
+    Notification.objects.create(
+        recipient=w.fr_caseworker, kind=Notification.Kind.DUE, case=CaseFactory(owner=w.ngo_it),
+        dedup_key="test:due:unseen", subject="Follow-up due", body="Check due.")
+    assert f"{before} unread" in client.get("/cases/").content.decode()
+    client.post(url_of("notification_read", net))
+    page = client.get("/cases/").content.decode()
+    assert f"{before} unread" not in page
+    assert (f"{before - 1} unread" in page) == (before > 1)
