@@ -1,4 +1,5 @@
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
 from cases import policy
 from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet
@@ -71,7 +72,7 @@ class EvidenceFilter(ByCase):
 
 class NotificationFilter(StrictFilterSet):
     kind = ChoicesFilter(choices=Notification.Kind.choices)
-    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("Unread"))
 
     class Meta:
         model = Notification

@@ -461,8 +461,16 @@ class Notification(models.Model):
             ),
         ]
 
+    # Begins the e-mail subject; the application's own pages say where they are without it.
+    EMAIL_PREFIX = "[Extradition Monitor] "
+
     def __str__(self) -> str:
         return self.dedup_key
+
+    @property
+    def title(self) -> str:
+        """The subject as a page shows it: without the e-mail's prefix."""
+        return self.subject.removeprefix(self.EMAIL_PREFIX)
 
 
 class NotificationPreference(models.Model):

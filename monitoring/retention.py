@@ -46,7 +46,8 @@ def _notices(organisation: Organisation, subjects, admins: list[int], today) -> 
         rows += [Notification(
             recipient_id=admin, kind=Kind.RETENTION_NOTICE, case=case,
             dedup_key=f"retention:{subject.pk}:{day.isoformat()}:{admin}",
-            subject=f"[Extradition Monitor] {Kind.RETENTION_NOTICE.label}: {subject.reference}",
+            subject=(f"{Notification.EMAIL_PREFIX}{Kind.RETENTION_NOTICE.label}: "
+                     f"{subject.reference}"),
             body=(f"The identifiers of {subject.reference} (case {case.reference}) will be "
                   f"erased on {day.isoformat()}: its cases closed {organisation.retention_years}"
                   f" years ago or more. Its record stays."),

@@ -124,7 +124,7 @@ def _notification(kind, user_id, case, key: str, follow_up=None, **words):
         case=case,
         follow_up=follow_up,
         dedup_key=f"{key}:{user_id}",
-        subject=f"[Extradition Monitor] {Kind(kind).label}: {case.reference}",
+        subject=f"{Notification.EMAIL_PREFIX}{Kind(kind).label}: {case.reference}",
         body=_TEXT[kind].format(**words),
     )
 

@@ -125,6 +125,7 @@ KIND_LABELS = {
     "status": gettext_lazy("Status"),
     "proceeding": gettext_lazy("Proceeding"),
     "assurance": gettext_lazy("Assurance"),
+    "recorded": gettext_lazy("Case"),
 }
 
 
@@ -158,6 +159,8 @@ def timeline(request, case: Case, owner_view: bool) -> list[dict]:
             entry["note"] = entry["detail"].get("note", "")
             entry["actor"] = entry["detail"].get("actor", "")
         entries.append(entry)
+    entries.append({"date": case.created_at, "kind": "recorded",
+                    "summary": _("Recorded in the register")})
     for source in TIMELINE_SOURCES:
         entries.extend(dict(e) for e in source(request, case, owner_view))
     for entry in entries:

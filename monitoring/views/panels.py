@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Case as Choose
 from django.db.models import IntegerField, Prefetch, Value, When
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cases import policy
@@ -107,7 +109,8 @@ def timeline_entries(request, case, owner_view=False) -> list[dict]:
             "kind": "follow_up",
             "kind_label": _("Follow-up"),
             "summary": _("%(kind)s, due %(due)s: %(status)s") % {
-                "kind": follow_up.get_kind_display(), "due": follow_up.due_at.date().isoformat(),
+                "kind": follow_up.get_kind_display(),
+                "due": date_format(timezone.localtime(follow_up.due_at), "SHORT_DATE_FORMAT"),
                 "status": follow_up.get_status_display()},
         })
     for report in visible(request, CheckReport).filter(case=case).order_by("-checked_at")[
@@ -116,7 +119,7 @@ def timeline_entries(request, case, owner_view=False) -> list[dict]:
             "date": report.checked_at,
             "kind": "check_report",
             "kind_label": _("Check report"),
-            "summary": _("Check report: access %(access)s") % {
+            "summary": _("Access %(access)s") % {
                 "access": report.get_access_display().lower()},
         })
     for finding in visible(request, Finding).filter(case=case).select_related("assurance") \
@@ -125,7 +128,7 @@ def timeline_entries(request, case, owner_view=False) -> list[dict]:
             "date": finding.observed_at,
             "kind": "finding",
             "kind_label": _("Finding"),
-            "summary": _("Finding on %(assurance)s: %(outcome)s") % {
+            "summary": _("%(assurance)s: %(outcome)s") % {
                 "assurance": finding.assurance.get_type_display() if finding.assurance
                 else _("monitoring"),
                 "outcome": finding.get_outcome_display()},

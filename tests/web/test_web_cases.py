@@ -414,3 +414,5 @@ def test_the_timeline_merges_sources_newest_first_and_panels_render(world, share
     positions = [page.index(text, page.index('id="timeline-heading"')) for text in order]
     assert positions == sorted(positions)
     assert "nationality of PL" in page
+    # The case's own recording is in its timeline.
+    assert "Recorded in the register" in page[page.index('id="timeline-heading"'):]

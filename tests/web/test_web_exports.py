@@ -217,7 +217,7 @@ def test_an_unknown_kind_is_400_at_the_top(world):
     response = signed_in(world.fr_auditor).post(reverse("reporting:export_create"),
                                                 {"kind": "subjects", "format": "csv"})
     assert response.status_code == 400
-    assert 'class="errors"' in response.content.decode()
+    assert 'class="errors error-summary"' in response.content.decode()
     assert not Export.objects.exists()
 
 

@@ -204,3 +204,17 @@ def test_the_header_counts_unread_notifications_while_their_case_is_visible(net)
     page = client.get("/cases/").content.decode()
     assert f"{before} unread" not in page
     assert (f"{before - 1} unread" in page) == (before > 1)
+
+
+def test_the_notification_list_shows_titles_without_the_mail_prefix_and_links_the_case(net):
+    from django.urls import reverse
+
+    w = net.world
+    Notification.objects.create(
+        recipient=w.fr_caseworker, kind=Notification.Kind.SILENCE, case=net.case,
+        dedup_key="test:silence",
+        subject=f"{Notification.EMAIL_PREFIX}Silence: {net.case.reference}",
+        body="No access.")
+    page = signed_in(w.fr_caseworker).get("/notifications/").content.decode()
+    assert f"Silence: {net.case.reference}" in page and Notification.EMAIL_PREFIX not in page
+    assert f'<a href="{reverse("cases:case_detail", args=[net.case.pk])}">' in page

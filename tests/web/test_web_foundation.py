@@ -40,7 +40,7 @@ def test_a_wrong_password_keeps_the_username_and_says_why(world, client):
                                                 "password": "nope"})
     assert response.status_code == 200
     assert b'value="fr_caseworker"' in response.content
-    assert b'class="errors"' in response.content
+    assert b'class="errors error-summary"' in response.content
 
 
 @pytest.mark.parametrize("who", ["fr_caseworker", "fr_liaison", "fr_auditor", "fr_admin"])

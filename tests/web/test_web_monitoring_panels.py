@@ -5,6 +5,8 @@ risk brief. ngo_fr owns the monitored case, shared with ministry_de; ngo_it is t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
@@ -201,5 +203,9 @@ def test_the_timeline_entries_of_monitoring(net):
     entries = timeline_entries(request, net.case, False)
     assert {e["kind"] for e in entries} == {"follow_up", "check_report", "finding"}
     assert all({"date", "kind", "summary"} <= set(e) for e in entries)
+    # The page shows "<kind label>: <summary>": the summary does not say its kind again, nor
+    # write a date other than as the page's language does.
+    assert not [e for e in entries if e["summary"].startswith(str(e["kind_label"]))]
+    assert not [e for e in entries if re.search(r"\d{4}-\d{2}-\d{2}", e["summary"])]
     request.user = UserFactory(username="nobody")
     assert timeline_entries(request, net.case, False) == []
