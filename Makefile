@@ -63,7 +63,8 @@ test: system $(STAMP)
 
 ## Refresh the README's screenshots (docs/screenshots/) by running the browser test
 screenshots: system $(STAMP)
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/web/test_browser.py
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -m browser tests/web/test_browser.py \
+		tests/web/test_browser_paths.py
 
 ## Gather the marked strings into the French and German catalogues, and compile them
 messages: $(STAMP)

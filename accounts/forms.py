@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +25,19 @@ class AppSetupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                       "spellcheck": "false"}),
     )
+
+
+class LanguageForm(forms.Form):
+    """One's language, for the pages on any device, the e-mails and the exports."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        help_text=_("The pages, the notifications sent to you by e-mail and your exports are "
+                    "written in it. Without a choice the pages follow your browser and the "
+                    "e-mails are in English."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As my browser asks")),
+                                           *settings.LANGUAGES]

@@ -1,7 +1,7 @@
 """What a signed-in session may do: nothing before its second factor, nothing once idle or old.
 
 Both run after Django's authentication and django-otp's OTPMiddleware, for every request, so no
-page or API call can forget them.
+page or API call can forget them. And the language a signed-in person chose, for every page.
 """
 
 from urllib.parse import urlencode
@@ -11,10 +11,11 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from . import mfa, sessions
+from . import mfa, preferences, sessions
 
 # Pages an unverified session may open, by the step it has to take first.
 OPEN_TO = {
@@ -24,7 +25,8 @@ OPEN_TO = {
                 "otp_webauthn:credential-registration-begin",
                 "otp_webauthn:credential-registration-complete"},
 }
-ALWAYS_OPEN = {"logout", "set_language", "otp_webauthn:js-i18n-catalog", "health"}
+ALWAYS_OPEN = {"logout", "set_language", "accounts:language_switch",
+               "otp_webauthn:js-i18n-catalog", "health"}
 STEP_PAGES = {mfa.VERIFY: "accounts:verify", mfa.ENROL: "accounts:two_factor"}
 
 
@@ -78,3 +80,26 @@ class SecondFactorMiddleware:
                                 status=403)
         target = reverse(STEP_PAGES[step])
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+class PreferredLanguageMiddleware:
+    """A signed-in person's chosen language (accounts.preferences) over the browser's, on the
+    pages of any device. After LocaleMiddleware, which chose from the request, and after the
+    authentication; LocaleMiddleware's answer then says the language chosen here in
+    Content-Language. The API answers in the request's language, as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = ""
+        if not request.path_info.startswith("/api/"):
+            chosen = preferences.language_of(request.user)
+        if chosen and chosen != translation.get_language():
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        if chosen:
+            # The same address answers in another language for another person.
+            patch_vary_headers(response, ("Cookie",))
+        return response

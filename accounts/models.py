@@ -70,3 +70,20 @@ class ApiToken(AbstractAuthToken):
     @property
     def read_only(self) -> bool:
         return self.scope == self.Scope.READ_ONLY
+
+
+class UserPreference(models.Model):
+    """A person's own choices that follow them to any device: the language of the pages, the
+    e-mails and the exports. Blank: the browser's language, as for anyone signed out."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference")
+    language = models.CharField(_("language"), max_length=10, blank=True,
+                                choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from . import views, views_organisation, views_sessions, views_tokens
+from . import views, views_organisation, views_preferences, views_sessions, views_tokens
 
 app_name = "accounts"
 
 urlpatterns = [*views.urlpatterns, *views_sessions.urlpatterns,
-               *views_organisation.urlpatterns, *views_tokens.urlpatterns]
+               *views_organisation.urlpatterns, *views_tokens.urlpatterns,
+               *views_preferences.urlpatterns]
 
 class PasskeyScriptCatalog(JavaScriptCatalog):
     """The passkey scripts' messages: the package's own catalogues, and ours for the languages

@@ -135,18 +135,18 @@ class CountryFilter(filters.ModelMultipleChoiceFilter):
 
 
 class CaseFilter(StrictFilterSet):
-    status = ChoicesFilter(choices=Case.Status.choices)
-    channel = ChoicesFilter(choices=Case.Channel.choices)
-    requesting_state = CountryFilter()
-    requested_state = CountryFilter()
+    status = ChoicesFilter(choices=Case.Status.choices, label=_("Status"))
+    channel = ChoicesFilter(choices=Case.Channel.choices, label=_("Channel"))
+    requesting_state = CountryFilter(label=_("Requesting state"))
+    requested_state = CountryFilter(label=_("Requested state"))
     # django-filter matches the chosen organisations' slugs against `field_name`.
     organisation = extend_schema_field(OpenApiTypes.STR)(filters.ModelMultipleChoiceFilter(
         field_name="owner__slug", to_field_name="slug", queryset=Organisation.objects.all(),
         distinct=False, label=_("Organisation"),
     ))
-    distribution = ChoicesFilter(choices=Distribution.choices)
-    tlp = ChoicesFilter(choices=TLP.choices)
-    subject = filters.ModelChoiceFilter(queryset=_visible(Subject))
+    distribution = ChoicesFilter(choices=Distribution.choices, label=_("Distribution"))
+    tlp = ChoicesFilter(choices=TLP.choices, label=_("TLP label"))
+    subject = filters.ModelChoiceFilter(queryset=_visible(Subject), label=_("Subject"))
     legal_instrument = filters.NumberFilter(
         field_name="legal_instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0
     )

@@ -30,6 +30,8 @@ from .models import (
     Subject,
 )
 from .models.cases import TRANSITIONS
+from .selectors import offered_transitions
+from .services.cases import CONSENT_REASON_MAX
 
 User = get_user_model()
 # The longest monitoring interval a form takes: ten years, far inside any integer column.
@@ -224,17 +226,49 @@ class WithRows:
 # --- cases -----------------------------------------------------------------------------------
 
 
+def _new_subject_fields() -> dict[str, forms.Field]:
+    """A subject registered from inside the case form: what the person needs to be recorded."""
+    return {
+        "new_subject_full_name": forms.CharField(
+            label=_("Full name"), max_length=300, required=False,
+            help_text=_("Only for a person not registered yet; seen only inside your "
+                        "organisation.")),
+        "new_subject_date_of_birth": forms.DateField(
+            label=_("Date of birth"), required=False, widget=DateInput()),
+        "new_subject_consent_to_record": forms.BooleanField(
+            label=_("The person consents to being recorded"), required=False),
+        "new_subject_consent_to_share": forms.BooleanField(
+            label=_("The person consents to their case being shared"), required=False),
+    }
+
+
+NEW_SUBJECT = "new_subject_"
+
+
+def consent_reason_field() -> forms.CharField:
+    """Why a record is shared beyond its organisation although its subject withheld consent:
+    the service asks for it only then (`check_share_consent`)."""
+    return forms.CharField(
+        label=_("Why share without the subject's consent"), required=False,
+        max_length=CONSENT_REASON_MAX, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the subject withheld consent to share: kept in the audit log. "
+                    "Give no names or other identifiers."),
+    )
+
+
 class CaseForm(WithRows, ServiceForm, forms.ModelForm):
     """A case as the API's CaseSerializer takes it, for the organisation that owns it."""
 
     # The views hand the recipients and the status to the services by name.
     not_for_service = ("named_recipients", "version", "status")
     fieldsets = (
-        (_("The case"), ("subject", "status", "requesting_state", "requested_state", "channel")),
+        (_("The case"), ("subject", "status", "requesting_state", "requested_state", "channel",
+                         "caseworker")),
         (_("Legal basis"), ("legal_instrument", "legal_basis_note", "interpol_notice",
                             "interpol_reference")),
         (_("Dates"), ("request_date", "arrest_date", "decision_date", "surrender_date")),
-        (_("Sharing"), ("tlp", "distribution", "sharing_group", "named_recipients")),
+        (_("Sharing"), ("tlp", "distribution", "sharing_group", "named_recipients",
+                        "consent_override_reason")),
     )
 
     class Meta:
@@ -243,15 +277,27 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
             "subject", "requesting_state", "requested_state", "channel", "legal_instrument",
             "legal_basis_note", "interpol_notice", "interpol_reference", "request_date",
             "arrest_date", "decision_date", "surrender_date", "tlp", "distribution",
-            "sharing_group", "named_recipients",
+            "sharing_group", "named_recipients", "caseworker",
         ]
         widgets = {
             **_date_widgets("request_date", "arrest_date", "decision_date", "surrender_date"),
             "named_recipients": forms.CheckboxSelectMultiple,
         }
+        labels = {
+            "requesting_state": _("Requesting state"), "requested_state": _("Requested state"),
+            "channel": _("Channel"), "legal_instrument": _("Legal instrument"),
+            "legal_basis_note": _("Legal basis note"), "interpol_notice": _("Interpol notice"),
+            "interpol_reference": _("Interpol reference"), "request_date": _("Request date"),
+            "arrest_date": _("Arrest date"), "decision_date": _("Decision date"),
+            "surrender_date": _("Surrender date (day 0)"), "tlp": _("TLP label"),
+            "distribution": _("Distribution"), "sharing_group": _("Sharing group"),
+            "named_recipients": _("Named recipients"), "caseworker": _("Caseworker"),
+        }
         help_texts = {
             "named_recipients": _("TLP:RED cases stay with these people of your organisation."),
             "distribution": _("How far the case is shared; the TLP label sets the ceiling."),
+            "sharing_group": _("Required when the distribution is a sharing group."),
+            "interpol_reference": _("Only with a notice: choose its type above."),
         }
 
     def __init__(self, data=None, files=None, *, user, organisation: Organisation,
@@ -275,10 +321,18 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
         self.fields["named_recipients"].queryset = User.objects.filter(
             memberships__organisation=organisation).order_by("username")
         self.fields["named_recipients"].label_from_instance = lambda u: u.get_username()
-        self.fields["legal_instrument"].queryset = LegalInstrument.objects.order_by("title")
+        self.fields["caseworker"].queryset = self.fields["named_recipients"].queryset
+        self.fields["caseworker"].label_from_instance = lambda u: u.get_username()
+        self.fields["caseworker"].help_text = _("Follow-ups of the case are assigned to them.")
+        self.fields["legal_instrument"].queryset = LegalInstrument.objects.select_related(
+            "party_a", "party_b").order_by("title")
+        self.fields["consent_override_reason"] = consent_reason_field()
+        self.not_for_service = (*self.not_for_service, "consent_override_reason")
         if self.editing:
             add_version(self, instance)
         else:
+            self._add_new_subject()
+            self.initial.setdefault("caseworker", user.pk)
             self.fields["status"] = forms.ChoiceField(
                 label=_("Status"), initial=Case.Status.REQUEST_RECEIVED,
                 choices=[(s, Case.Status(s).label) for s in
@@ -289,6 +343,38 @@ class CaseForm(WithRows, ServiceForm, forms.ModelForm):
                     for o in instance.offences.all()] if self.editing else []
         self.rows = OffenceRows(data, rows=row_count(len(existing)), initial_rows=existing,
                                 prefix="offence")
+
+    def _add_new_subject(self) -> None:
+        fields = _new_subject_fields()
+        self.fields["subject"].required = False
+        self.fields["subject"].help_text = _(
+            "The pseudonymous reference of one of your organisation's subjects, such as "
+            "SUBJ-4K7Q2M (type part of it, or whole words of the person's name, for "
+            "suggestions); or leave it empty and register the person below.")
+        self.fields.update(fields)
+        self.fieldsets = (self.fieldsets[0],
+                          (_("Or a person not registered yet"), tuple(fields)),
+                          *self.fieldsets[1:])
+        self.not_for_service = (*self.not_for_service, *fields)
+
+    def clean(self):
+        data = super().clean()
+        if self.editing or "subject" in self._errors:
+            return data
+        if data.get("subject") and data.get(NEW_SUBJECT + "full_name"):
+            self.add_error(NEW_SUBJECT + "full_name", _(
+                "Name a registered subject or a new person, not both."))
+        elif not data.get("subject") and not data.get(NEW_SUBJECT + "full_name"):
+            self.add_error("subject", _(
+                "Name a registered subject, or give the full name of a new person below."))
+        return data
+
+    def new_subject(self) -> dict | None:
+        """The fields of a person to register with the case, if the form names one."""
+        if self.editing or not self.cleaned_data.get(NEW_SUBJECT + "full_name"):
+            return None
+        return {name.removeprefix(NEW_SUBJECT): self.cleaned_data[name]
+                for name in _new_subject_fields()}
 
 
 class TransitionForm(ServiceForm, forms.Form):
@@ -302,6 +388,10 @@ class TransitionForm(ServiceForm, forms.Form):
         label=_("Closure reason"), required=False,
         choices=[("", "—"), *Case.ClosureReason.choices],
         help_text=_("Only when monitoring closes."))
+    start_monitoring = forms.BooleanField(
+        label=_("Monitoring starts on the day of the surrender"), required=False, initial=True,
+        help_text=_("Only with a surrender: the case moves on to active monitoring in the same "
+                    "step, and its first visit is scheduled."))
 
     def __init__(self, data=None, files=None, *, case: Case):
         super().__init__(data, files)
@@ -310,11 +400,28 @@ class TransitionForm(ServiceForm, forms.Form):
 
     def set_case(self, case: Case) -> None:
         allowed = TRANSITIONS[case.status]
-        self.fields["to"].choices = [(s, Case.Status(s).label) for s in allowed]
-        if Case.Status.MONITORING_CLOSED not in allowed:
-            self.fields.pop("closure_reason", None)
-        elif "closure_reason" not in self.fields:
-            self.fields["closure_reason"] = copy.deepcopy(self.base_fields["closure_reason"])
+        offered = offered_transitions(case)
+        choices = [(s, Case.Status(s).label) for s in offered["forward"] + offered["endings"]]
+        if offered["back"]:
+            choices.append((_("Back to an earlier stage"),
+                            [(s, Case.Status(s).label) for s in offered["back"]]))
+        self.fields["to"].choices = choices
+        self.fields["to"].initial = choices[0][0] if choices else None
+        self._optional("closure_reason", Case.Status.MONITORING_CLOSED in allowed)
+        self._optional("start_monitoring", Case.Status.SURRENDERED in allowed)
+
+    def _optional(self, name: str, present: bool) -> None:
+        if not present:
+            self.fields.pop(name, None)
+        elif name not in self.fields:
+            self.fields[name] = copy.deepcopy(self.base_fields[name])
+
+    def clean(self):
+        data = super().clean()
+        # Monitoring starts with a surrender only: the box means nothing beside another move.
+        data["start_monitoring"] = bool(
+            data.get("start_monitoring") and data.get("to") == Case.Status.SURRENDERED)
+        return data
 
 
 # --- subjects --------------------------------------------------------------------------------
@@ -364,6 +471,13 @@ class AssuranceForm(ServiceForm, forms.ModelForm):
             "monitoring_terms",
         ]
         widgets = _date_widgets("given_on")
+        labels = {
+            "type": _("Type"), "death_penalty_scope": _("Death penalty scope"),
+            "verbatim_text": _("Verbatim text"), "form": _("Form"), "binding": _("Binding"),
+            "issuer": _("Issuer"), "issuer_level": _("Issuer level"), "given_on": _("Given on"),
+            "disclosed_to_court": _("Disclosed to court"),
+            "monitoring_terms": _("Monitoring terms"),
+        }
 
     def __init__(self, data=None, files=None, *, instance: Assurance | None = None):
         super().__init__(data, files, instance=instance)
@@ -380,6 +494,11 @@ class ProceedingForm(ServiceForm, forms.ModelForm):
         model = ProceedingEvent
         fields = ["kind", "date", "authority", "consulted_state", "description", "outcome"]
         widgets = _date_widgets("date")
+        labels = {
+            "kind": _("Kind"), "date": _("Date"), "authority": _("Authority"),
+            "consulted_state": _("Consulted state"), "description": _("Description"),
+            "outcome": _("Outcome"),
+        }
         help_texts = {
             "description": _("Seen only inside your organisation."),
             "outcome": _("Seen only inside your organisation."),

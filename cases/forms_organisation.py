@@ -1,5 +1,6 @@
-"""Forms of the organisation pages: members and sharing groups. They only take input; the
-services (`cases.services.membership_*`, `sharing_group_*`) decide."""
+"""Forms of the organisation pages: its settings, members and sharing groups. They only take
+input; the services (`cases.services.membership_*`, `sharing_group_*`, `organisation_*`)
+decide."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -51,3 +52,12 @@ class SharingGroupForm(forms.Form):
         self.fields["members"].queryset = others
         if versioned:
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class OrganisationSettingsForm(forms.Form):
+    share_without_consent = forms.ChoiceField(
+        label=_("Sharing a case or finding whose subject withheld consent to share"),
+        choices=Organisation.ShareWithoutConsent.choices, widget=forms.RadioSelect,
+        help_text=_("Beyond your organisation: with a reason, which the audit log keeps, or "
+                    "never."),
+    )

@@ -7,6 +7,7 @@ import datetime
 from django.db.models import Prefetch
 
 from .models import Case, ProceedingEvent, SubjectNationality
+from .models.cases import ENDINGS, STAGE, TRANSITIONS
 
 
 def case_prefetches() -> list:
@@ -85,3 +86,26 @@ def case_timeline(case: Case, *, owner_view: bool) -> list[dict]:
     # Undated entries (an assurance whose date is unknown) go last.
     entries.sort(key=lambda e: (e["date"] is None, e["date"] or datetime.date.min, e["kind"]))
     return entries
+
+
+def offered_transitions(case: Case) -> dict[str, list[str]]:
+    """The moves open to a case, in the order a person takes them: the next logical status
+    first, then the other moves forward, then the endings (refused, withdrawn), and apart
+    from them the steps back to an earlier stage."""
+    here = STAGE[case.status]
+    allowed = TRANSITIONS[case.status]
+    forward = sorted((s for s in allowed if s not in ENDINGS and STAGE[s] >= here),
+                     key=lambda s: STAGE[s])
+    if Case.Status.NATIONALITY_CONSULTATION in forward and not nationality_consultation(
+        case
+    )["missing"]:
+        # Nobody left to inform: the case goes on to the court.
+        forward.remove(Case.Status.NATIONALITY_CONSULTATION)
+        forward.append(Case.Status.NATIONALITY_CONSULTATION)
+    # A provisional arrest and a request are the same stage: the next one on is the court.
+    forward.sort(key=lambda s: STAGE[s] == here)
+    return {
+        "forward": forward,
+        "endings": [s for s in allowed if s in ENDINGS],
+        "back": [s for s in allowed if s not in ENDINGS and STAGE[s] < here],
+    }

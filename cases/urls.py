@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms_account import SignInForm
-from .views import account, case_records, organisation, subjects
+from .views import account, bulk, case_records, organisation, saved, subjects
 from .views import cases as case_pages
 
 app_name = "cases"
@@ -15,6 +15,8 @@ app_name = "cases"
 urlpatterns = [
     *account.urlpatterns,
     *case_pages.urlpatterns,
+    *bulk.urlpatterns,
+    *saved.urlpatterns,
     *case_records.urlpatterns,
     *subjects.urlpatterns,
     *organisation.urlpatterns,

@@ -125,6 +125,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed a second factor.
     "django_otp.middleware.OTPMiddleware",
+    # A signed-in person's chosen language over the browser's (after LocaleMiddleware, whose
+    # answer then carries it in Content-Language); the API keeps the request's.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sessions end when idle or old; an unverified one opens only its second-factor step.
     "accounts.middleware.SessionLimitsMiddleware",

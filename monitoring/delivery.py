@@ -17,12 +17,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts import preferences
 from cases import policy
 from cases.models import Case
 
-from .models import Notification
+from .models import Finding, Notification
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,18 @@ def _message_id(dedup_key: str) -> str:
 
 
 def _message(notification: Notification) -> EmailMessage:
+    """The e-mail, in the recipient's language (the platform's unless they chose one), its
+    moments in the platform's time zone; a notice without params as it was stored."""
     domain = settings.NOTIFICATION_MESSAGE_ID_DOMAIN
+    subject, body = notification.subject, notification.body
+    if notification.params:
+        language = preferences.language_for_mail(notification.recipient)
+        with translation.override(language), timezone.override(settings.TIME_ZONE):
+            title, body = notification.text()
+        subject = f"{Notification.EMAIL_PREFIX}{title}"
     return EmailMessage(
-        subject=notification.subject,
-        body=notification.body,
+        subject=subject,
+        body=body,
         to=[notification.recipient.email],
         headers={"Message-ID": f"<{_message_id(notification.dedup_key)}@{domain}>"},
     )
@@ -77,15 +86,29 @@ def register_still_for(kind: str, check: Callable[[Notification], bool]) -> None
     _STILL_FOR[kind] = check
 
 
+def _finding_still_for(notification: Notification) -> bool:
+    """A notice about a finding (whose id it keeps in `export`, the column of records other
+    than cases and follow-ups): while the recipient may see the finding, not only its case."""
+    return policy.visible(notification.recipient, Finding).filter(
+        pk=notification.export
+    ).exists()
+
+
+register_still_for(Notification.Kind.FINDING_SHARED, _finding_still_for)
+register_still_for(Notification.Kind.FINDING_COMMENT, _finding_still_for)
+
+
 def _still_for(notification: Notification) -> bool:
-    """Whether the recipient may still see what the notification is about (a notice no app
-    answers for is never sent)."""
+    """Whether the recipient may still see what the notification is about: the check its kind
+    registered, else its case (a notice no one answers for is never sent)."""
+    check = _STILL_FOR.get(notification.kind)
+    if check is not None:
+        return check(notification)
     if notification.case_id is not None:
         return policy.visible(notification.recipient, Case).filter(
             pk=notification.case_id
         ).exists()
-    check = _STILL_FOR.get(notification.kind)
-    return check is not None and check(notification)
+    return False
 
 
 def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:

@@ -6,23 +6,31 @@ type the client sends: an explicit list of types, and everything else refused.
   removed (`image_location`) unless the uploader keeps it on purpose;
 - plain text: UTF-8 throughout, and no HTML, SVG or XML markup anywhere in it;
 - DOCX and ODT: the ZIP's structure, its declared content type, and no macros.
+
+Images and PDFs are also shown to the owner as pictures drawn here (`preview_png`): a PNG of
+bounded size, re-encoded without metadata, so nothing the file holds runs in a browser.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
+import threading
+import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (Expat >= 2.4.1 refuses entity expansion bombs)
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import filetype
+import pypdfium2 as pdfium
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import image_location
 from .models import Evidence
@@ -293,3 +301,140 @@ def _odf_runs_scripts(archive: zipfile.ZipFile, name: str) -> bool:
             ).startswith(("vnd.sun.star.script:", "macro:")):
                 return True
     return False
+
+
+# --- previews --------------------------------------------------------------------------------
+
+PDF = "application/pdf"
+PREVIEWABLE = frozenset({*IMAGES, PDF})
+# The longest side of a preview, in pixels; a PDF's pages beyond the first few are not drawn.
+PREVIEW_SIDE = 1600
+PREVIEW_PAGES = 20
+# An image of more pixels than this is not decoded at all, so one preview never holds more
+# than about 200 MB (below Pillow's own bomb limit); a PDF page is never drawn at more than
+# this many pixels per point.
+PREVIEW_SOURCE_PIXELS = min(Image.MAX_IMAGE_PIXELS, 64_000_000)
+PDF_MAX_SCALE = 4.0
+# PDFium is not thread-safe: one document at a time per process.
+_PDFIUM = threading.Lock()
+
+
+class Unpreviewable(ValueError):
+    """A file that cannot be drawn: damaged, too large, encrypted, or not an image or PDF."""
+
+
+class NoSuchPage(Unpreviewable):
+    """A page the file's preview does not have."""
+
+
+@dataclass(frozen=True)
+class Pages:
+    shown: int
+    total: int
+
+
+def preview_pages(content_type: str, data: bytes) -> Pages:
+    """How many pages a preview of the file has, and how many of them are drawn."""
+    if content_type in IMAGES:
+        with _opened_image(content_type, data):
+            return Pages(1, 1)
+    if content_type == PDF:
+        with _PDFIUM:
+            document = _opened_pdf(data)
+            try:
+                total = len(document)
+            finally:
+                document.close()
+        if total < 1:
+            raise Unpreviewable("a PDF without pages")
+        return Pages(min(total, PREVIEW_PAGES), total)
+    raise Unpreviewable(content_type)
+
+
+def preview_png(content_type: str, data: bytes, page: int) -> bytes:
+    """Page `page` (from 1) of the file drawn as a PNG no larger than `PREVIEW_SIDE`, with no
+    metadata of the original (EXIF, XMP, ICC, text); `Unpreviewable` when it cannot be."""
+    if content_type in IMAGES and page == 1:
+        with _opened_image(content_type, data) as image:
+            picture = _drawn_image(image)
+    elif content_type == PDF and 1 <= page <= PREVIEW_PAGES:
+        picture = _drawn_pdf_page(data, page - 1)
+    elif content_type in PREVIEWABLE:
+        raise NoSuchPage(f"{content_type} page {page}")
+    else:
+        raise Unpreviewable(content_type)
+    return _png(picture)
+
+
+@contextlib.contextmanager
+def _opened_image(content_type: str, data: bytes) -> Iterator[Image.Image]:
+    """The image, refused before it is decoded when its size makes it a decompression bomb."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[IMAGES[content_type]])
+    except (UnidentifiedImageError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning, OSError, SyntaxError, ValueError) as error:
+        raise Unpreviewable(str(error)) from error
+    with image:
+        width, height = image.size
+        if width < 1 or height < 1 or width * height > PREVIEW_SOURCE_PIXELS:
+            raise Unpreviewable(f"{width}x{height} pixels")
+        yield image
+
+
+def _drawn_image(image: Image.Image) -> Image.Image:
+    try:
+        # A JPEG decodes straight at a reduced scale: less memory for a large photograph.
+        image.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.seek(0)
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+            return upright.convert("RGBA" if "A" in upright.getbands() else "RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, SyntaxError,
+            ValueError, EOFError) as error:
+        raise Unpreviewable(str(error)) from error
+
+
+def _opened_pdf(data: bytes) -> pdfium.PdfDocument:
+    # No form environment is set up: the document's scripts and form actions never run.
+    try:
+        return pdfium.PdfDocument(data)
+    except (pdfium.PdfiumError, ValueError, OSError) as error:
+        raise Unpreviewable(str(error)) from error
+
+
+def _drawn_pdf_page(data: bytes, index: int) -> Image.Image:
+    with _PDFIUM:
+        document = _opened_pdf(data)
+        try:
+            if index >= len(document):
+                raise NoSuchPage(f"no page {index + 1}")
+            page = document[index]
+            try:
+                width, height = page.get_size()
+                if not (width > 0 and height > 0):
+                    raise Unpreviewable("a page without an area")
+                scale = min(PREVIEW_SIDE / max(width, height), PDF_MAX_SCALE)
+                bitmap = page.render(scale=scale, may_draw_forms=False)
+                try:
+                    return bitmap.to_pil().convert("RGB")
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        except pdfium.PdfiumError as error:
+            raise Unpreviewable(str(error)) from error
+        finally:
+            document.close()
+
+
+def _png(picture: Image.Image) -> bytes:
+    # Only the pixels travel on: the metadata the original carried stays behind.
+    clean = Image.new(picture.mode, picture.size)
+    clean.paste(picture)
+    out = io.BytesIO()
+    clean.save(out, "PNG")
+    return out.getvalue()

@@ -30,11 +30,11 @@ class ByCase(StrictFilterSet):
 
 class FollowUpFilter(MineFilter, ByCase):
     mine_field = "assignee"
-    status = ChoicesFilter(choices=FollowUp.Status.choices)
-    kind = ChoicesFilter(choices=FollowUp.Kind.choices)
+    status = ChoicesFilter(choices=FollowUp.Status.choices, label=_("Status"))
+    kind = ChoicesFilter(choices=FollowUp.Kind.choices, label=_("Kind"))
     due = filters.IsoDateTimeFromToRangeFilter(field_name="due_at")
     assignee = filters.CharFilter(field_name="assignee__username", max_length=150)
-    mine = StrictBooleanFilter(method="only_mine", label="Assigned to me")
+    mine = StrictBooleanFilter(method="only_mine", label=_("Assigned to me"))
 
     class Meta:
         model = FollowUp
@@ -42,7 +42,7 @@ class FollowUpFilter(MineFilter, ByCase):
 
 
 class CheckReportFilter(ByCase):
-    access = ChoicesFilter(choices=CheckReport.Access.choices)
+    access = ChoicesFilter(choices=CheckReport.Access.choices, label=_("Access"))
     checked = filters.IsoDateTimeFromToRangeFilter(field_name="checked_at")
 
     class Meta:
@@ -51,8 +51,8 @@ class CheckReportFilter(ByCase):
 
 
 class FindingFilter(ByCase):
-    outcome = ChoicesFilter(choices=Finding.Outcome.choices)
-    severity = ChoicesFilter(choices=Finding.Severity.choices)
+    outcome = ChoicesFilter(choices=Finding.Outcome.choices, label=_("Outcome"))
+    severity = ChoicesFilter(choices=Finding.Severity.choices, label=_("Severity"))
     is_open = StrictBooleanFilter()
     assurance = filters.UUIDFilter(field_name="assurance_id")
     report = filters.UUIDFilter(field_name="report_id")
@@ -71,7 +71,7 @@ class EvidenceFilter(ByCase):
 
 
 class NotificationFilter(StrictFilterSet):
-    kind = ChoicesFilter(choices=Notification.Kind.choices)
+    kind = ChoicesFilter(choices=Notification.Kind.choices, label=_("Kind"))
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("Unread"))
 
     class Meta:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import consent_reason_field
 from cases.models.sharing import TLP, Distribution
 
 from .cadence import CustodyPhase
@@ -223,6 +224,7 @@ class FindingShareForm(forms.Form):
     tlp = forms.ChoiceField(label=_("TLP label"), choices=TLP.choices)
     summary_shareable = forms.BooleanField(
         label=_("Recipients may read the evidence summary"), required=False)
+    consent_override_reason = consent_reason_field()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)
 
     def __init__(self, *args, groups=None, **kwargs):

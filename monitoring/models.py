@@ -1,7 +1,11 @@
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Assurance, Case, Organisation, ProceedingEvent, SharingGroup
@@ -22,6 +26,12 @@ class MonitoringSettings(models.Model):
     due_soon_days = models.PositiveSmallIntegerField(default=3)
     escalation_days = models.PositiveSmallIntegerField(default=7)
     missed_after_days = models.PositiveSmallIntegerField(default=14)
+    # The organisation's rule for a case without a caseworker: its follow-ups go to this member.
+    default_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("default assignee"),
+        help_text=_("Follow-ups of a case without a caseworker are assigned to this member."),
+    )
     version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
@@ -139,6 +149,12 @@ class FollowUp(OfCaseSubject, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.case} due {self.due_at:%Y-%m-%d}"
+
+    @classmethod
+    def open_first(cls) -> models.Case:
+        """An ordering term that lists open follow-ups before completed and ended ones."""
+        return models.Case(models.When(status__in=cls.OPEN, then=models.Value(0)),
+                           default=models.Value(1), output_field=models.IntegerField())
 
 
 class CheckReport(OfCaseSubject, models.Model):
@@ -420,6 +436,8 @@ class Notification(models.Model):
         SILENCE = "silence", _("No access to the person within the plan's interval")
         EXPORT_READY = "export_ready", _("Export ready")
         RETENTION_NOTICE = "retention_notice", _("Identifiers to be erased")
+        FINDING_SHARED = "finding_shared", _("Finding shared with your organisation")
+        FINDING_COMMENT = "finding_comment", _("New comment on your organisation's finding")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -438,6 +456,9 @@ class Notification(models.Model):
     # References only: never a name (e-mails leave the system).
     subject = models.CharField(max_length=300)
     body = models.TextField(max_length=5000)
+    # What the title and body are made of, to write them in the reader's language when they
+    # are shown or sent (`text`); `subject` and `body` keep them in English. See `params_of`.
+    params = models.JSONField(default=dict, blank=True)
     send_email = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -471,6 +492,70 @@ class Notification(models.Model):
     def title(self) -> str:
         """The subject as a page shows it: without the e-mail's prefix."""
         return self.subject.removeprefix(self.EMAIL_PREFIX)
+
+    # The title of an alert whose params name none: its kind, and the case's reference.
+    TITLE = gettext_noop("%(kind)s: %(ref)s")
+
+    @staticmethod
+    def params_of(*, body: str, title: str = "", args: dict | None = None,
+                  dates: dict | None = None, terms: dict | None = None) -> dict:
+        """The params of a notice: `title` and `body` are msgids (marked with gettext_noop);
+        `args` fill them as they are (a reference, a number: never a name), `dates` as the
+        reader writes a date or a moment, in their time zone, and `terms` are msgids
+        translated before they fill them (a label)."""
+        params = {"body": body, "args": args or {}}
+        if title:
+            params["title"] = title
+        if dates:
+            params["dates"] = {name: value.isoformat() for name, value in dates.items()}
+        if terms:
+            params["terms"] = terms
+        return params
+
+    def text(self) -> tuple[str, str]:
+        """(title, body) in the active language, moments in the current time zone; without
+        params (notices written before them), the stored English."""
+        params = self.params or {}
+        if not params.get("body"):
+            return self.title, self.body
+        words = {"kind": str(self.get_kind_display()), **params.get("args", {})}
+        words.update({name: gettext(msgid) for name, msgid in params.get("terms", {}).items()})
+        words.update({name: _written(value) for name, value in params.get("dates", {}).items()})
+        return (_filled(params.get("title") or self.TITLE, words),
+                _filled(params["body"], words))
+
+    @property
+    def localized_title(self) -> str:
+        return self.text()[0]
+
+    @property
+    def localized_body(self) -> str:
+        return self.text()[1]
+
+
+def _filled(msgid: str, words: dict) -> str:
+    """The translation of `msgid` filled with `words`; the English where a translation does
+    not fit them."""
+    try:
+        return gettext(msgid) % words
+    except (KeyError, ValueError, TypeError):
+        return msgid % words
+
+
+def _written(value: str) -> str:
+    """An ISO 8601 moment as the active language writes it, in the current time zone; a day
+    as it writes a day."""
+    day = parse_date(value)
+    if day is not None:
+        return formats.date_format(day, "DATE_FORMAT")
+    moment = parse_datetime(value)
+    if moment is None:
+        return value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    moment = timezone.localtime(moment)
+    # The zone's name after the moment: an e-mail may be read anywhere.
+    return f"{formats.date_format(moment, 'DATETIME_FORMAT')} {formats.date_format(moment, 'T')}"
 
 
 class NotificationPreference(models.Model):

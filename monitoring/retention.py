@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from cases import services
 from cases.models import Case, Membership, Organisation, Subject
@@ -17,6 +19,9 @@ from cases.services.erasure import retention_day, retention_ends
 from .models import Notification
 
 NOTICE_DAYS = 30
+# Stored in English, and written in each reader's language when shown or sent.
+NOTICE = gettext_noop("The identifiers of %(ref)s (case %(case)s) will be erased on %(day)s: "
+                      "its cases closed %(years)s years ago or more. Its record stays.")
 RETENTION = services.Operator("retention")
 Kind = Notification.Kind
 
@@ -43,14 +48,17 @@ def _notices(organisation: Organisation, subjects, admins: list[int], today) -> 
         case = _latest_case(subject)
         day = max(retention_day(organisation, subject.last_closed),
                   today + datetime.timedelta(days=NOTICE_DAYS))
+        # References only: the subject's pseudonymous one, and its latest case's.
+        args = {"ref": subject.reference, "case": case.reference,
+                "years": organisation.retention_years}
+        with translation.override(settings.LANGUAGE_CODE):
+            title = f"{Kind.RETENTION_NOTICE.label}: {subject.reference}"
         rows += [Notification(
             recipient_id=admin, kind=Kind.RETENTION_NOTICE, case=case,
             dedup_key=f"retention:{subject.pk}:{day.isoformat()}:{admin}",
-            subject=(f"{Notification.EMAIL_PREFIX}{Kind.RETENTION_NOTICE.label}: "
-                     f"{subject.reference}"),
-            body=(f"The identifiers of {subject.reference} (case {case.reference}) will be "
-                  f"erased on {day.isoformat()}: its cases closed {organisation.retention_years}"
-                  f" years ago or more. Its record stays."),
+            subject=f"{Notification.EMAIL_PREFIX}{title}",
+            body=NOTICE % {**args, "day": day.isoformat()},
+            params=Notification.params_of(body=NOTICE, args=args, dates={"day": day}),
         ) for admin in admins]
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from cases import policy
 from cases.models import Case, SharingGroupMembership
@@ -62,17 +63,22 @@ def case_compliance(case: Case, user=None) -> dict:
     }
 
 
+def inbox_cases(user, *, since, organisation_ids: list[int]) -> QuerySet:
+    """The cases of other organisations newly shared with the user's, newest first."""
+    return (
+        policy.restrict(Case.objects.all(), user)
+        .exclude(owner_id__in=organisation_ids)
+        .filter(shared_at__gte=since)
+        .select_related("owner").order_by("-shared_at")
+    )
+
+
 def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list[dict]:
     """What was newly shared with the user's organisations: cases, findings and findings passed
     on by recipients, newest first, at most `limit`. Each through the same restricted querysets
     as the lists."""
     items = []
-    cases = (
-        policy.restrict(Case.objects.all(), user)
-        .exclude(owner_id__in=organisation_ids)
-        .filter(shared_at__gte=since)
-        .select_related("owner").order_by("-shared_at")[:limit]
-    )
+    cases = inbox_cases(user, since=since, organisation_ids=organisation_ids)[:limit]
     for case in cases:
         items.append({"kind": "case", "id": case.pk, "reference": case.reference,
                       "case": case.pk, "shared_at": case.shared_at,
@@ -110,6 +116,43 @@ def inbox(user, *, since, organisation_ids: list[int], limit: int = 500) -> list
                       "shared_by_name": share.organisation.name, "tlp": share.finding.tlp})
     items.sort(key=lambda item: item["shared_at"], reverse=True)
     return items[:limit]
+
+
+def _passed_on_to(organisation_ids: list[int], since) -> QuerySet:
+    """Re-shares of the outer finding that reach these organisations, newest first: from
+    another organisation than theirs, since `since`, not withdrawn."""
+    return FindingShare.objects.filter(
+        Q(distribution=Distribution.NETWORK)
+        | Q(sharing_group_id__in=SharingGroupMembership.objects.filter(
+            organisation_id__in=organisation_ids).values("group_id")),
+        finding=OuterRef("pk"), created_at__gte=since, withdrawn_at__isnull=True,
+    ).exclude(organisation_id__in=organisation_ids).order_by("-created_at")
+
+
+def inbox_findings(user, *, since, organisation_ids: list[int]) -> QuerySet:
+    """The findings newly shared with the user's organisations, by their owner or passed on by
+    a recipient, once each, grouped by case (by its reference, newest first within it): ready
+    for a paginator. Each carries `passed_on`, `shared_on` and `shared_by_name` (the owner's
+    share first), and `case_open`, whether the user may open the case."""
+    by_owner = Q(policy.shared_with(user), shared_at__gte=since)
+    passed_on = _passed_on_to(organisation_ids, since)
+    return (
+        policy.restrict(Finding.objects.all(), user)
+        .exclude(case__owner_id__in=organisation_ids)
+        .filter(by_owner | Exists(passed_on))
+        .annotate(
+            passed_on=models.Case(models.When(by_owner, then=False), default=True,
+                                  output_field=models.BooleanField()),
+            shared_on=models.Case(models.When(by_owner, then=F("shared_at")),
+                                  default=Subquery(passed_on.values("created_at")[:1])),
+            shared_by_name=models.Case(
+                models.When(by_owner, then=F("case__owner__name")),
+                default=Subquery(passed_on.values("organisation__name")[:1])),
+            case_open=Exists(policy.visible(user, Case).filter(pk=OuterRef("case_id"))),
+        )
+        .select_related("case", "assurance")
+        .order_by("case__reference", "case_id", "-shared_on", "pk")
+    )
 
 
 DECISION_STATUSES = (

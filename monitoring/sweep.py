@@ -15,14 +15,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from cases.models import Membership
 from cases.models.sharing import TLP
 
 from . import services
-from .models import FollowUp, MonitoringPlan, Notification, NotificationPreference
+from .models import FollowUp, MonitoringPlan, Notification
+from .services.notifications import with_email_preferences
 
 Status = FollowUp.Status
 Kind = Notification.Kind
@@ -106,39 +109,40 @@ class Recipients:
         )
 
 
+# Stored in English, and written in each reader's language when shown or sent (the case's
+# reference only, never a name: e-mails leave the system).
 _TEXT = {
-    Kind.DUE_SOON: "A follow-up on case {ref} opens on {opens}; it is due by {due}.",
-    Kind.DUE: "A follow-up on case {ref} is due now, by {due}.",
-    Kind.OVERDUE: "A follow-up on case {ref} was due by {due} and has no report.",
-    Kind.ESCALATION: "A follow-up on case {ref} is overdue since {due}: escalated to you.",
-    Kind.MISSED: "A follow-up on case {ref} due by {due} was missed: monitoring has lapsed.",
-    Kind.SILENCE: "No check with access to the person of case {ref} since {since}.",
+    Kind.DUE_SOON: gettext_noop(
+        "A follow-up on case %(ref)s opens on %(opens)s; it is due by %(due)s."),
+    Kind.DUE: gettext_noop("A follow-up on case %(ref)s is due now, by %(due)s."),
+    Kind.OVERDUE: gettext_noop("A follow-up on case %(ref)s was due by %(due)s and has no "
+                               "report."),
+    Kind.ESCALATION: gettext_noop("A follow-up on case %(ref)s is overdue since %(due)s: "
+                                  "escalated to you."),
+    Kind.MISSED: gettext_noop("A follow-up on case %(ref)s due by %(due)s was missed: "
+                              "monitoring has lapsed."),
+    Kind.SILENCE: gettext_noop("No check with access to the person of case %(ref)s since "
+                               "%(since)s."),
 }
 
 
-def _notification(kind, user_id, case, key: str, follow_up=None, **words):
-    words.setdefault("ref", case.reference)
+def _notification(kind, user_id, case, key: str, follow_up=None,
+                  **moments: datetime.datetime):
+    """One alert; `moments` fill its text (`due`, `opens`, `since`)."""
+    args = {"ref": case.reference}
+    english = {**args, **{name: _when(moment) for name, moment in moments.items()}}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = f"{Notification.EMAIL_PREFIX}{Kind(kind).label}: {case.reference}"
     return Notification(
         recipient_id=user_id,
         kind=kind,
         case=case,
         follow_up=follow_up,
         dedup_key=f"{key}:{user_id}",
-        subject=f"{Notification.EMAIL_PREFIX}{Kind(kind).label}: {case.reference}",
-        body=_TEXT[kind].format(**words),
+        subject=subject,
+        body=_TEXT[kind] % english,
+        params=Notification.params_of(body=_TEXT[kind], args=args, dates=moments),
     )
-
-
-def _apply_preferences(rows: list[Notification]) -> None:
-    """E-mail unless the recipient turned it off for this kind (in-app always)."""
-    prefs = {
-        (user_id, kind): email
-        for user_id, kind, email in NotificationPreference.objects.filter(
-            user_id__in={row.recipient_id for row in rows}
-        ).values_list("user_id", "kind", "email")
-    }
-    for row in rows:
-        row.send_email = prefs.get((row.recipient_id, row.kind), True)
 
 
 def _write(rows: list[Notification], report: SweepReport) -> None:
@@ -170,7 +174,7 @@ def _follow_up_alerts(queryset, report: SweepReport, build):
         follow_ups = list(FollowUp.objects.filter(pk__in=ids).select_related("case"))
         recipients = Recipients([f.case for f in follow_ups])
         rows = [row for follow_up in follow_ups for row in build(follow_up, recipients)]
-        _apply_preferences(rows)
+        with_email_preferences(rows)
         with transaction.atomic():
             _write(rows, report)
         yield ids
@@ -203,7 +207,7 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
             return [
                 _notification(
                     kind, user, follow_up.case, _key(kind, follow_up), follow_up,
-                    due=_when(follow_up.due_at), opens=_when(follow_up.window_opens_at),
+                    due=follow_up.due_at, opens=follow_up.window_opens_at,
                 )
                 for user in recipients.workers(follow_up.case, follow_up.assignee_id)
             ]
@@ -216,7 +220,7 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
         return [
             _notification(
                 Kind.ESCALATION, user, follow_up.case, _key(Kind.ESCALATION, follow_up),
-                follow_up, due=_when(follow_up.due_at),
+                follow_up, due=follow_up.due_at,
             )
             for user in recipients.escalation(follow_up.case, follow_up.assignee_id)
         ]
@@ -248,10 +252,10 @@ def _missed(now, report: SweepReport) -> int:
                 recipients = Recipients([follow_up.case])
                 rows = [
                     _notification(Kind.MISSED, user, follow_up.case, _key(Kind.MISSED, follow_up),
-                                  follow_up, due=_when(follow_up.due_at))
+                                  follow_up, due=follow_up.due_at)
                     for user in recipients.escalation(follow_up.case, follow_up.assignee_id)
                 ]
-                _apply_preferences(rows)
+                with_email_preferences(rows)
                 _write(rows, report)
                 plan = follow_up.plan
                 if (
@@ -277,10 +281,10 @@ def _silence(now, report: SweepReport) -> None:
             key = f"silence:{plan.pk}:{plan.silence_due_at.isoformat()}"
             users = recipients.escalation(plan.case, None) + recipients.workers(plan.case, None)
             rows = [
-                _notification(Kind.SILENCE, user, plan.case, key, since=_when(since))
+                _notification(Kind.SILENCE, user, plan.case, key, since=since)
                 for user in dict.fromkeys(users)
             ]
-            _apply_preferences(rows)
+            with_email_preferences(rows)
             interval = datetime.timedelta(days=plan.cadence["windows"][plan.custody_phase][1])
             with transaction.atomic():
                 moved = MonitoringPlan.objects.filter(

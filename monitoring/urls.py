@@ -5,11 +5,12 @@ Each view module keeps its own `urlpatterns`; this one joins them under the `mon
 namespace.
 """
 
-from .views import checks, sharing
+from .views import checks, evidence, sharing
 
 app_name = "monitoring"
 
 urlpatterns = [
     *checks.urlpatterns,
     *sharing.urlpatterns,
+    *evidence.urlpatterns,
 ]

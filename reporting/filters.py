@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from cases.filters import ChoicesFilter, StrictBooleanFilter
 from monitoring.filters import MineFilter
 
@@ -6,9 +8,9 @@ from .models import Export
 
 class ExportFilter(MineFilter):
     mine_field = "requester"
-    kind = ChoicesFilter(choices=Export.Kind.choices)
-    status = ChoicesFilter(choices=Export.Status.choices)
-    mine = StrictBooleanFilter(method="only_mine", label="Requested by me")
+    kind = ChoicesFilter(choices=Export.Kind.choices, label=_("Kind"))
+    status = ChoicesFilter(choices=Export.Status.choices, label=_("Status"))
+    mine = StrictBooleanFilter(method="only_mine", label=_("Requested by me"))
 
     class Meta:
         model = Export

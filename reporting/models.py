@@ -53,6 +53,10 @@ class Export(models.Model):
     format = models.CharField(max_length=10, choices=Format.choices)
     filters = models.JSONField(default=dict, blank=True)
     include_identifiers = models.BooleanField(default=False)
+    # The requester's language when asked: the file's headings and words are written in it,
+    # whenever and wherever it is built.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     # Rows expected when requested, then rows written.

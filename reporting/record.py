@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, ExtractYear
 from cases import policy
 from monitoring.models import CheckReport, Finding
 
+from . import rates
 from .cellkey import KEY_SPACE, RecordKeys, published
 
 SMALL_CELL = 3
@@ -90,15 +91,23 @@ def _text(field: str) -> Cast:
     return Cast(field, output_field=CharField())
 
 
+def _key_of(grouping: tuple):
+    """A row's key under `grouping`; the empty grouping puts every row in one cell."""
+    if not grouping:
+        return lambda row: ()
+    return itemgetter(*[_POSITION[name] for name in grouping])
+
+
 def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
-    """The record under each of `groupings` (tuples of GROUPINGS' keys), from one read of the
-    findings that count for `user` and one of their cases' first access: a page or a report
-    that shows the record several ways reads the data once."""
+    """The record under each of `groupings` (tuples of GROUPINGS' keys; the empty tuple for
+    the whole record as one cell), from one read of the findings that count for `user` and
+    one of their cases' first access: a page or a report that shows the record several ways
+    reads the data once."""
     groupings = [tuple(g) for g in groupings]
     findings = counted_findings(user).filter(**(filters or {}))
     distinct = list(dict.fromkeys(groupings))
     cells = {g: defaultdict(_Cell) for g in distinct}
-    plan = [(itemgetter(*[_POSITION[name] for name in g]), cells[g]) for g in distinct]
+    plan = [(_key_of(g), cells[g]) for g in distinct]
     rows = (
         findings.annotate(year=ExtractYear("observed_at"), case_key=_text("case_id"),
                           report_key=_text("report_id"), finding_key=_text("id"))
@@ -122,7 +131,7 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     days = _days_to_first_access(findings.values("case_id")) if any(cells.values()) else {}
     out = {}
     for g, by_key in cells.items():
-        keyed = ((k if len(g) > 1 else (k,), cell) for k, cell in by_key.items())
+        keyed = ((k if len(g) != 1 else (k,), cell) for k, cell in by_key.items())
         out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days, keys)
                   for key, cell in sorted(keyed, key=lambda item: _sort_key(item[0]))]
     # Each grouping asked for gets a list of its own, even where two were the same.
@@ -154,8 +163,9 @@ def _cell(group: dict, cell: _Cell, days: dict, keys: RecordKeys) -> dict:
         "checks": checks,
         "findings": findings,
         "outcomes": outcomes,
-        "access_refused_share": round(refused / checks, 3) if checks else None,
-        "unverifiable_share": round(min(outcomes[Outcome.UNVERIFIABLE] / findings, 1), 3),
+        "access_refused_share": rates.share(refused, checks),
+        "unverifiable_share": rates.share(min(outcomes[Outcome.UNVERIFIABLE], findings),
+                                          findings),
         "days_to_first_access_median": _percentile(waits, 0.5),
         "days_to_first_access_p90": _percentile(waits, 0.9),
         "cases_without_access": min(keys.published(without_access), cases),

@@ -4,11 +4,13 @@ Each view module keeps its own `urlpatterns`; this one joins them under the `rep
 namespace.
 """
 
-from .views import exports, record
+from .views import case_file, exports, record, selected
 
 app_name = "reporting"
 
 urlpatterns = [
+    *case_file.urlpatterns,
     *exports.urlpatterns,
     *record.urlpatterns,
+    *selected.urlpatterns,
 ]

@@ -80,6 +80,8 @@ class SubjectFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(OrganisationFactory)
     full_name = factory.Sequence(lambda n: f"Fictional Person {n}")
     contacts = "Lawyer: Maître Fictif, +33 1 00 00 00 00"
+    # Consenting, so that tests of sharing share; the tests of consent withhold it.
+    consent_to_share = True
 
     @factory.post_generation
     def nationalities(self, create, extracted, **kwargs):

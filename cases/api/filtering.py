@@ -105,6 +105,8 @@ class StrictOrderingFilter(filters.OrderingFilter):
             "in": "query",
             "description": str(self.ordering_description),
             "schema": {"type": "array", "items": {"type": "string", "enum": self._choices(view)}},
+            # `ordering=` is the parameter not given, as an empty value of any filter is.
+            "allowEmptyValue": True,
             "style": "form",
             "explode": False,
         }]

@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..models.cases import TRANSITIONS
 from ..selectors import nationality_consultation
+from ..services.cases import CONSENT_REASON_MAX
 from .base import (
     OwnerAwareSerializer,
     StrictModelSerializer,
@@ -276,9 +277,21 @@ class CaseSerializer(OwnerAwareSerializer):
     )
     sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
     named_recipients = ColleagueField(many=True, required=False)
+    caseworker = ColleagueField(
+        required=False, allow_null=True,
+        help_text="The member who works the case; its follow-ups are assigned to them. "
+                  "Whoever creates the case unless another is named.",
+    )
     offences = OffenceSerializer(many=True, required=False)
     nationality_consultation = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+    consent_override_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=CONSENT_REASON_MAX,
+        help_text="Why the case is shared further although its subject withheld consent to "
+                  "share: required then (unless the owner never shares without consent, when "
+                  "the change is refused), kept in the audit event. No names or other "
+                  "identifiers.",
+    )
     version = version_field()
 
     class Meta:
@@ -290,7 +303,8 @@ class CaseSerializer(OwnerAwareSerializer):
             "request_date", "arrest_date", "decision_date", "surrender_date", "status",
             "status_changed_on", "closure_reason", "allowed_transitions",
             "nationality_consultation", "distribution", "sharing_group", "tlp",
-            "named_recipients", "created_at", "updated_at", "version",
+            "named_recipients", "caseworker", "created_at", "updated_at",
+            "consent_override_reason", "version",
         ]
         read_only_fields = [
             "id", "reference", "status_changed_on", "closure_reason", "created_at",
@@ -298,7 +312,8 @@ class CaseSerializer(OwnerAwareSerializer):
         ]
         create_only_fields = ["organisation", "status"]
         # Free text and names stay with the owner: recipients see the structured record.
-        owner_only_fields = ["legal_basis_note", "interpol_reference", "named_recipients"]
+        owner_only_fields = ["legal_basis_note", "interpol_reference", "named_recipients",
+                             "caseworker"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -336,6 +351,11 @@ class TransitionSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     closure_reason = serializers.ChoiceField(
         choices=Case.ClosureReason.choices, required=False, allow_blank=True
+    )
+    start_monitoring = serializers.BooleanField(
+        required=False, default=False,
+        help_text="With `to: surrendered` only: monitoring starts the same day, in the same "
+                  "step (two recorded moves).",
     )
     version = serializers.IntegerField(min_value=1, required=False)
 

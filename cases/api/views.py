@@ -221,7 +221,7 @@ class CaseViewSet(CrudViewSet):
 
     def optimise(self, queryset):
         return queryset.select_related(
-            "owner", "subject", "requested_state", "requesting_state"
+            "owner", "subject", "requested_state", "requesting_state", "caseworker"
         ).prefetch_related("offences", "named_recipients", *case_prefetches())
 
     @extend_schema(request=s.TransitionSerializer, responses=s.CaseSerializer)
@@ -239,6 +239,7 @@ class CaseViewSet(CrudViewSet):
             note=data.get("note", ""),
             closure_reason=data.get("closure_reason", ""),
             version=data.get("version"),
+            start_monitoring=data["start_monitoring"],
         )
         return Response(self.get_serializer(self.reload(case)).data)
 

@@ -16,6 +16,7 @@ from .organisations import (
     SharingGroupMembership,
 )
 from .reference import Country, LegalInstrument
+from .saved import SavedFilter
 from .subjects import Subject, SubjectNationality
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Offence",
     "Organisation",
     "ProceedingEvent",
+    "SavedFilter",
     "SharingGroup",
     "SharingGroupMembership",
     "Subject",

@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         # A subject's identifiers erased (its data key destroyed); data keys re-wrapped.
         ERASED = "erased", _("Identifiers erased")
         KEY_ROTATION = "key_rotation", _("Data keys re-wrapped")
+        # An evidence file's page seen as a picture on the server's rendering, or downloaded.
+        EVIDENCE_VIEW = "evidence_view", _("Evidence viewed")
+        EVIDENCE_DOWNLOAD = "evidence_download", _("Evidence downloaded")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)

@@ -53,6 +53,15 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     _S.WITHDRAWN: (),
     _S.MONITORING_CLOSED: (),
 }
+# How far along the workflow each status lies: a move to a lower stage is a step back. A
+# request and a provisional arrest are the same stage (either may come first).
+STAGE: dict[str, int] = {
+    _S.REQUEST_RECEIVED: 0, _S.PROVISIONAL_ARREST: 0, _S.NATIONALITY_CONSULTATION: 1,
+    _S.JUDICIAL_PHASE: 2, _S.ASSURANCES_REQUESTED: 3, _S.ASSURANCES_ASSESSED: 4,
+    _S.EXECUTIVE_DECISION: 5, _S.SURRENDERED: 6, _S.MONITORING_ACTIVE: 7,
+    _S.MONITORING_CLOSED: 8, _S.REFUSED: 9, _S.WITHDRAWN: 9,
+}
+ENDINGS = (_S.REFUSED, _S.WITHDRAWN)
 
 
 class Case(models.Model):
@@ -121,6 +130,11 @@ class Case(models.Model):
     # TLP:RED records stay with these named people of the owner.
     # When the case was last opened to others (for recipients' inboxes).
     shared_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Who in the owning organisation works the case: its follow-ups are assigned to them.
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_cases", verbose_name=_("caseworker"),
+    )
     named_recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="red_cases"
     )

@@ -16,6 +16,10 @@ class Organisation(models.Model):
         AUDIT_BODY = "audit_body", _("Audit body")
         OTHER = "other", _("Other")
 
+    class ShareWithoutConsent(models.TextChoices):
+        REASON = "reason", _("Only with a reason, recorded in the audit log")
+        REFUSE = "refuse", _("Never")
+
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -32,6 +36,14 @@ class Organisation(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Erase the identifiers of a subject this many years after its last case "
                     "closed. Empty: kept until erased by hand."),
+    )
+    # What sharing a case or finding beyond the organisation takes when its subject withheld
+    # consent to share: a reason recorded in the audit log, or nothing will do.
+    share_without_consent = models.CharField(
+        _("sharing without the subject's consent"), max_length=10,
+        choices=ShareWithoutConsent.choices, default=ShareWithoutConsent.REASON,
+        help_text=_("When a subject withheld consent to share, whether their cases and findings "
+                    "may still be shared beyond the organisation."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,7 +1,12 @@
 """Reference data shipped by migrations: countries and legal instruments, each fact sourced."""
 
+import functools
+import gettext as gnu
+
+import pycountry
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 # A date as precise as its source: "2005", "2015-04" or "2015-07-17".
@@ -9,6 +14,14 @@ partial_date_validator = RegexValidator(
     r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
     _("Use YYYY, YYYY-MM or YYYY-MM-DD."),
 )
+
+
+@functools.cache
+def _country_names(language: str) -> gnu.NullTranslations:
+    try:
+        return gnu.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return gnu.NullTranslations()
 
 
 class Country(models.Model):
@@ -25,7 +38,14 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.label} ({self.code})"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language, from pycountry's translations of ISO 3166 (the
+        stored name is the English one, which the API gives)."""
+        language = (get_language() or "en").split("-")[0]
+        return self.name if language == "en" else _country_names(language).gettext(self.name)
 
     @property
     def in_eu_or_eea(self) -> bool:
@@ -79,4 +99,13 @@ class LegalInstrument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The title in English, as its source gives it; in another language, the kind of
+        instrument and its two parties in that language."""
+        if (get_language() or "en").split("-")[0] == "en":
+            return self.title
+        return gettext("%(kind)s between %(a)s and %(b)s") % {
+            "kind": self.get_kind_display(), "a": self.party_a.label, "b": self.party_b.label}

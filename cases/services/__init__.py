@@ -25,6 +25,7 @@ from .organisations import (
     takes_last_admin,
 )
 from .proceedings import proceeding_create, proceeding_delete, proceeding_update
+from .saved_filters import saved_filter_create, saved_filter_delete
 from .sharing_groups import (
     check_sharing_group,
     sharing_group_create,
@@ -64,6 +65,8 @@ __all__ = [
     "record_login",
     "record_personal_data_views",
     "require_version",
+    "saved_filter_create",
+    "saved_filter_delete",
     "sharing_group_create",
     "sharing_group_delete",
     "sharing_group_leave",

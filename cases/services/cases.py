@@ -75,6 +75,29 @@ def validate_sharing(errors: dict, owner_id: int, values: dict) -> None:
         )
 
 
+CONSENT_REASON_MAX = 1000
+
+
+def check_share_consent(owner: Organisation, subject: Subject, reason: str) -> str:
+    """Before a record reaches beyond `owner`: the reason to record in the audit event when
+    `subject` withheld consent to share ("" when it consented); refused without a reason, or
+    always when the organisation never shares without consent."""
+    if subject.consent_to_share:
+        return ""
+    if owner.share_without_consent == Organisation.ShareWithoutConsent.REFUSE:
+        raise ValidationError({"distribution": _(
+            "The subject withheld consent to share, and your organisation shares nothing of "
+            "theirs without it.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"consent_override_reason": _(
+            "The subject withheld consent to share: say why it is shared all the same.")})
+    if len(reason) > CONSENT_REASON_MAX:
+        raise ValidationError({"consent_override_reason": _(
+            "At most %(max)d characters.") % {"max": CONSENT_REASON_MAX}})
+    return reason
+
+
 def _validate_case(owner_id: int, values: dict) -> None:
     """Rules over the whole case after the change; `values` holds every field."""
     errors: dict = {}
@@ -102,7 +125,15 @@ def _validate_case(owner_id: int, values: dict) -> None:
     if values["interpol_notice"] == Case.InterpolNotice.NONE and values["interpol_reference"]:
         errors["interpol_reference"] = _("A reference needs a notice type.")
     validate_sharing(errors, owner_id, values)
+    _validate_caseworker(errors, owner_id, values["caseworker"])
     raise_errors(errors)
+
+
+def _validate_caseworker(errors: dict, owner_id: int, caseworker) -> None:
+    if caseworker is not None and not Membership.objects.filter(
+        organisation_id=owner_id, user=caseworker
+    ).exists():
+        errors["caseworker"] = _("The caseworker must be a member of your organisation.")
 
 
 def _validate_named_recipients(owner_id: int, users: Iterable) -> None:
@@ -139,6 +170,7 @@ class CaseDetails(TypedDict, total=False):
     distribution: str
     sharing_group: SharingGroup | None
     tlp: str
+    caseworker: AbstractBaseUser | None
 
 
 class CaseChanges(CaseDetails, total=False):
@@ -169,8 +201,11 @@ def case_create(
     offences: Iterable[OffenceFields] = (),
     named_recipients: Iterable[AbstractBaseUser] = (),
     status: str = CaseStatus.REQUEST_RECEIVED,
+    consent_override_reason: str = "",
     **details: Unpack[CaseDetails],
 ) -> Case:
+    """Open a case; one shared from the start whose subject withheld consent to share takes a
+    reason (kept in the audit event) or is refused, as for a later share."""
     owner = policy.acting_organisation(actor, Resource.CASE, organisation)
     if status not in INITIAL_STATUSES:
         raise ValidationError(
@@ -178,13 +213,15 @@ def case_create(
         )
     fields = {"subject": subject, "requesting_state": requesting_state,
               "requested_state": requested_state, "channel": channel,
-              **declared(details, CaseDetails)}
+              # Whoever opens a case works it, unless another caseworker is named.
+              "caseworker": actor, **declared(details, CaseDetails)}
     values = {**_defaults(), **fields}
     _validate_case(owner.pk, values)
     named = list(named_recipients)
     _validate_named_recipients(owner.pk, named)
+    shared = values["distribution"] in SHARED
+    override = check_share_consent(owner, subject, consent_override_reason) if shared else ""
     with transaction.atomic():
-        shared = values["distribution"] in SHARED
         case = Case.objects.create(
             owner=owner,
             reference=_next_case_reference(owner),
@@ -199,7 +236,10 @@ def case_create(
         case.named_recipients.set(named)
         entries = [audit.Entry(actor, AuditAction.CREATE, case, changed_fields=list(fields))]
         if shared:
-            entries.append(audit.Entry(actor, AuditAction.SHARE, case, detail=_sharing(case)))
+            detail = _sharing(case)
+            if override:
+                detail["consent_override_reason"] = override
+            entries.append(audit.Entry(actor, AuditAction.SHARE, case, detail=detail))
         audit.record_many(entries)
     return case
 
@@ -221,9 +261,10 @@ def _set_named_recipients(actor: Actor, case: Case, named: list | None, changed:
         case.named_recipients.set([actor])
 
 
-def _reshared(actor: Actor, case: Case, before: dict) -> list[audit.Entry]:
+def _reshared(actor: Actor, case: Case, before: dict,
+              consent_override_reason: str = "") -> list[audit.Entry]:
     """A change of distribution or label: a share when the case reaches further, else a
-    withdrawal."""
+    withdrawal. A share without the subject's consent records why."""
     after = _sharing(case)
     if before == after:
         return []
@@ -231,7 +272,22 @@ def _reshared(actor: Actor, case: Case, before: dict) -> list[audit.Entry]:
     if wider:
         Case.objects.filter(pk=case.pk).update(shared_at=timezone.now())
     action = AuditAction.SHARE if wider else AuditAction.WITHDRAW
-    return [audit.Entry(actor, action, case, detail={"from": before, "to": after})]
+    detail = {"from": before, "to": after}
+    if consent_override_reason:
+        detail["consent_override_reason"] = consent_override_reason
+    return [audit.Entry(actor, action, case, detail=detail)]
+
+
+def _consent_for_update(case: Case, values: dict, before: dict, reason: str) -> str:
+    """A change that lets the case reach beyond its owner further, or shares another subject's
+    case, checks that subject's consent (see `check_share_consent`)."""
+    after = {"distribution": values["distribution"], "tlp": values["tlp"],
+             "sharing_group": getattr(values["sharing_group"], "pk", None)}
+    if after["distribution"] not in SHARED:
+        return ""
+    if not opens_further(before, after) and values["subject"].pk == case.subject_id:
+        return ""
+    return check_share_consent(case.owner, values["subject"], reason)
 
 
 def case_update(
@@ -241,8 +297,12 @@ def case_update(
     version: int | None,
     offences: Iterable[OffenceFields] | None = None,
     named_recipients: Iterable[AbstractBaseUser] | None = None,
+    consent_override_reason: str = "",
     **changes: Unpack[CaseChanges],
 ) -> Case:
+    """Change a case; sharing it further when its subject withheld consent takes a reason
+    (`consent_override_reason`, kept in the audit event), or is refused, as the owner
+    decided."""
     policy.require(actor, Action.CHANGE, case)
     version = require_version(version)
     changes = declared(changes, CaseChanges)
@@ -252,6 +312,8 @@ def case_update(
         named_recipients = list(named_recipients)
         _validate_named_recipients(case.owner_id, named_recipients)
     before = _sharing(case)
+    override = _consent_for_update(case, {**values, **changes}, before,
+                                   consent_override_reason)
     with transaction.atomic():
         changed = versioned_update(case, version, changes)
         if offences is not None:
@@ -260,7 +322,7 @@ def case_update(
             changed.append("offences")
         _set_named_recipients(actor, case, named_recipients, changed)
         entries = [audit.Entry(actor, AuditAction.UPDATE, case, changed_fields=changed)]
-        audit.record_many(entries + _reshared(actor, case, before))
+        audit.record_many(entries + _reshared(actor, case, before, override))
     return case
 
 
@@ -327,10 +389,27 @@ def case_transition(
     note: str = "",
     closure_reason: str = "",
     version: int | None = None,
+    start_monitoring: bool = False,
 ) -> CaseTransition:
-    """Move a case along the workflow, recording date, actor and note."""
+    """Move a case along the workflow, recording date, actor and note. A surrender may start
+    monitoring in the same step: two recorded moves on the same day, together or not at all."""
     policy.require(actor, Action.TRANSITION, case)
     on = on or today()
+    if start_monitoring and to != CaseStatus.SURRENDERED:
+        raise ValidationError(
+            {"start_monitoring": _("Monitoring starts in the same step only with a surrender.")}
+        )
+    with transaction.atomic():
+        transition = _move(actor, case, to, on, note, closure_reason, version)
+        if start_monitoring:
+            _move(actor, case, CaseStatus.MONITORING_ACTIVE, on, "", "", None)
+    return transition
+
+
+def _move(
+    actor: Actor, case: Case, to: str, on: datetime.date, note: str, closure_reason: str,
+    version: int | None,
+) -> CaseTransition:
     raise_errors(_transition_errors(case, to, on, closure_reason))
     _require_consultation(case, to)
     changes: dict[str, Any] = {"status": to, "status_changed_on": on}

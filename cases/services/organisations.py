@@ -55,6 +55,29 @@ def organisation_mfa_set(*, actor: Actor, organisation: Organisation, required: 
                      detail={"mfa_required": required})
 
 
+def organisation_share_without_consent_set(
+    *, actor: Actor, organisation: Organisation, rule: str
+) -> None:
+    """An org admin decides whether a case or finding whose subject withheld consent to share
+    may still be shared, with a reason recorded ("reason"), or never ("refuse")."""
+    if not isinstance(actor, Operator) and not policy.has_right(
+        actor, organisation.pk, Resource.MEMBERSHIP, Action.MANAGE_MEMBERS
+    ):
+        raise PermissionDenied(_("Only the organisation's admins decide this."))
+    if rule not in Organisation.ShareWithoutConsent.values:
+        raise ValidationError({"share_without_consent": _("Choose one of: %(rules)s.") % {
+            "rules": ", ".join(Organisation.ShareWithoutConsent.values)}})
+    if organisation.share_without_consent == rule:
+        return
+    with transaction.atomic():
+        before = organisation.share_without_consent
+        Organisation.objects.filter(pk=organisation.pk).update(share_without_consent=rule)
+        organisation.share_without_consent = rule
+        audit.record(actor, AuditAction.UPDATE, organisation,
+                     changed_fields=["share_without_consent"],
+                     detail={"share_without_consent": {"from": before, "to": rule}})
+
+
 def check_may_manage_members(actor: Actor, organisation: Organisation, role: str | None) -> None:
     if isinstance(actor, Operator):
         return

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
 from django.template.loader import render_to_string
@@ -23,10 +25,11 @@ from django.views.generic import TemplateView
 
 from .. import policy, services
 from ..filters import CaseFilter
-from ..forms import CaseForm, TransitionForm
-from ..models import Assurance, Case, ProceedingEvent
+from ..forms import NEW_SUBJECT, CaseForm, TransitionForm
+from ..models import Assurance, Case, ProceedingEvent, SavedFilter
 from ..models.cases import TRANSITIONS, CaseStatus
-from ..selectors import case_timeline, nationality_consultation
+from ..selectors import case_timeline, nationality_consultation, offered_transitions
+from ..services.saved_filters import register_filter_page
 from .base import (
     CASE_PANELS,
     TIMELINE_SOURCES,
@@ -36,6 +39,7 @@ from .base import (
     carry_version,
     visible,
 )
+from .bulk import bulk_form
 from .common import (
     NewRecordPage,
     RecordFormPage,
@@ -44,6 +48,7 @@ from .common import (
     show_identifiers,
     split_row_errors,
 )
+from .saved import list_parameters, saved_filters_context
 
 R, A = policy.Resource, policy.Action
 
@@ -102,6 +107,10 @@ class CaseList(ListPage):
         context["can_create"] = bool(org) and policy.has_right(user, org.pk, R.CASE, A.CREATE)
         context["can_create_subject"] = bool(org) and policy.has_right(
             user, org.pk, R.SUBJECT, A.CREATE)
+        context["bulk_form"] = bulk_form(self.request)
+        context["can_export"] = bool(org) and policy.has_right(user, org.pk, R.EXPORT, A.CREATE)
+        context.update(saved_filters_context(self.request, SavedFilter.Page.CASES,
+                                             context["query"]))
         return context
 
     @staticmethod
@@ -116,6 +125,10 @@ class CaseList(ListPage):
             "next": f"-{key}" if current and not descending else key,
             "aria_sort": ("descending" if descending else "ascending") if current else "",
         }
+
+
+register_filter_page(SavedFilter.Page.CASES, url_name="cases:case_list",
+                     parameters=lambda: list_parameters(CaseList), sorts=CaseList.orderings)
 
 
 # --- the case page ---------------------------------------------------------------------------
@@ -203,8 +216,12 @@ class CaseDetail(MemberPage, TemplateView):
             "edit_proceeding": policy.has_right(user, owner, R.PROCEEDING, A.CHANGE),
             "delete_proceeding": policy.has_right(user, owner, R.PROCEEDING, A.DELETE),
         }
+        forward = offered_transitions(case)["forward"] if may["transition"] else []
         context.update(
             case=case,
+            # One click for the next step, unless it asks for more than a date (a closure).
+            next_status=(Case.Status(forward[0]) if forward
+                         and forward[0] != Case.Status.MONITORING_CLOSED else None),
             owner_view=owner_view,
             identifiers=show_identifiers(request, case.subject),
             consultation=nationality_consultation(case),
@@ -234,16 +251,35 @@ class CaseCreate(NewRecordPage):
                 "initial": initial}
 
     def perform(self, form):
+        fields = form.service_fields()
         try:
-            case = services.case_create(
-                actor=self.request.user, organisation=self.organisation,
-                status=form.cleaned_data["status"], offences=form.rows.values(),
-                named_recipients=list(form.cleaned_data["named_recipients"]),
-                **form.service_fields(),
-            )
+            with transaction.atomic():
+                # A person registered from the form exists only together with their case.
+                new = form.new_subject()
+                if new is not None:
+                    fields["subject"] = self.register(new)
+                case = services.case_create(
+                    actor=self.request.user, organisation=self.organisation,
+                    status=form.cleaned_data["status"], offences=form.rows.values(),
+                    named_recipients=list(form.cleaned_data["named_recipients"]),
+                    consent_override_reason=form.cleaned_data["consent_override_reason"],
+                    **fields,
+                )
         except ValidationError as error:
             raise split_row_errors(form, error, "offences") from None
+        messages.success(self.request, _(
+            "Case %(reference)s is recorded. Next, add the assurances given for the person.")
+            % {"reference": case.reference})
         return reverse("cases:case_detail", kwargs={"pk": case.pk})
+
+    def register(self, fields: dict):
+        try:
+            return services.subject_create(actor=self.request.user,
+                                           organisation=self.organisation, **fields)
+        except ValidationError as error:
+            # The person's fields carry the form's prefix.
+            raise ValidationError({NEW_SUBJECT + name: errors
+                                   for name, errors in error.message_dict.items()}) from None
 
 
 class CaseEdit(RecordFormPage):
@@ -269,7 +305,8 @@ class CaseEdit(RecordFormPage):
 
     def perform(self, form):
         data = form.cleaned_data
-        extra = {}
+        # Not a field of the case: the service keeps it in the audit event of a share.
+        extra = {"consent_override_reason": data["consent_override_reason"]}
         offences = form.rows.values()
         if offences != form.rows_initial():
             extra["offences"] = offences
@@ -315,7 +352,7 @@ class CaseTransitionPage(RecordFormPage):
         services.case_transition(
             actor=self.request.user, case=self.case, to=data["to"], on=data["date"],
             note=data["note"], closure_reason=data.get("closure_reason", ""),
-            version=data["version"],
+            version=data["version"], start_monitoring=data["start_monitoring"],
         )
         return self.cancel_url()
 

@@ -28,7 +28,7 @@ def require_right(request, owner_id: int | None, resource, action) -> None:
 def case_or_404(request, pk, *, full: bool = False) -> Case:
     queryset = Case.objects.select_related(
         "owner", "subject", "requesting_state", "requested_state", "legal_instrument",
-        "sharing_group",
+        "sharing_group", "caseworker",
     )
     if full:
         queryset = queryset.prefetch_related("offences", "named_recipients", *case_prefetches())

@@ -1,6 +1,7 @@
-"""Pages of an organisation's own affairs: its audit log, its members and its sharing groups.
+"""Pages of an organisation's own affairs: its audit log, its settings, its members and its
+sharing groups.
 
-Members and the audit log are for the acting organisation's admins (and, for the log, its
+Settings, members and the audit log are for the acting organisation's admins (and, for the log, its
 auditors): for anyone else they do not exist (404). Sharing groups are seen by the members of
 the groups; only admins of the owner change or delete a group, and an admin of a member
 organisation may take it out of a group.
@@ -18,8 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from .. import invitations, policy, services
 from ..filters import AuditEventFilter
-from ..forms_organisation import MemberAddForm, MemberEditForm, SharingGroupForm
+from ..forms_organisation import (
+    MemberAddForm,
+    MemberEditForm,
+    OrganisationSettingsForm,
+    SharingGroupForm,
+)
 from ..models import AuditEvent, Invitation, Membership, Organisation, SharingGroup
+from ..services.organisations import organisation_share_without_consent_set
 from .base import (
     ActionPage,
     ListPage,
@@ -85,6 +92,29 @@ class AdminPage(MemberPage):
     def membership(self) -> Membership:
         return visible_or_404(self.request, Membership, pk=self.kwargs["pk"],
                               organisation_id=self.organisation().pk)
+
+
+class OrganisationSettings(AdminPage, ServiceFormPage):
+    """What the organisation decides for all its members: whether a record whose subject
+    withheld consent to share may still be shared, with a reason."""
+
+    form_class = OrganisationSettingsForm
+    submit_label = gettext_lazy("Save the settings")
+
+    def get_form_kwargs(self) -> dict:
+        return {"initial": {"share_without_consent": self.organisation().share_without_consent}}
+
+    def perform(self, form):
+        organisation_share_without_consent_set(
+            actor=self.request.user, organisation=self.organisation(),
+            rule=form.cleaned_data["share_without_consent"])
+        messages.success(self.request, _("The settings were saved."))
+        return reverse("cases:organisation_settings")
+
+    def get_context_data(self, **kwargs):
+        title = _("Settings of %(organisation)s") % {"organisation": self.organisation().name}
+        return super().get_context_data(title=title, cancel_url=reverse("cases:member_list"),
+                                        **kwargs)
 
 
 class MemberList(AdminPage, ListPage):
@@ -307,6 +337,8 @@ class GroupDelete(GroupPage, ActionPage):
 
 urlpatterns = [
     path("audit/", AuditLog.as_view(), name="audit_log"),
+    path("organisation/settings/", OrganisationSettings.as_view(),
+         name="organisation_settings"),
     path("members/", MemberList.as_view(), name="member_list"),
     path("members/add/", MemberAdd.as_view(), name="member_add"),
     path("members/<int:pk>/", MemberEdit.as_view(), name="member_edit"),

@@ -1,3 +1,5 @@
+import uuid
+
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +19,7 @@ from cases.api.base import (
 from cases.api.serializers import ColleagueField
 from cases.models import Assurance, Case, Organisation, SharingGroup
 from cases.models.sharing import TLP, Distribution
+from cases.services.cases import CONSENT_REASON_MAX
 
 from ..cadence import CustodyPhase, Profile
 from ..evidence_files import ACCEPTED_TYPES, KEEP_LOCATION_HELP
@@ -31,6 +34,7 @@ from ..models import (
     Notification,
     NotificationPreference,
 )
+from ..services.notifications import FINDING_KINDS
 
 
 class MonitoringPlanSerializer(OwnerAwareSerializer):
@@ -167,6 +171,12 @@ class FindingShareInputSerializer(StrictSerializer):
     sharing_group = VisibleRelatedField(model=SharingGroup, required=False, allow_null=True)
     tlp = serializers.ChoiceField(choices=TLP.choices, required=False)
     summary_shareable = StrictBooleanField(required=False)
+    consent_override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=CONSENT_REASON_MAX,
+        help_text="Why the finding is shared although its subject withheld consent to share: "
+                  "required then (unless the owner never shares without consent, when the "
+                  "share is refused), kept in the audit event. No names or other identifiers.",
+    )
     version = serializers.IntegerField(min_value=1)
 
 
@@ -275,13 +285,24 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     case_reference = serializers.CharField(source="case.reference", read_only=True,
                                            default=None)
+    finding = serializers.SerializerMethodField(
+        help_text="The finding a notice of a share or a comment is about.")
 
     class Meta:
         model = Notification
         fields = [
-            "id", "kind", "case", "case_reference", "follow_up", "export", "subject", "body",
-            "created_at", "sent_at", "read_at",
+            "id", "kind", "case", "case_reference", "follow_up", "finding", "export", "subject",
+            "body", "created_at", "sent_at", "read_at",
         ]
+
+    def get_finding(self, notification) -> uuid.UUID | None:
+        return notification.export if notification.kind in FINDING_KINDS else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.kind in FINDING_KINDS:
+            data["export"] = None
+        return data
 
 
 class NotificationPreferenceSerializer(StrictModelSerializer):

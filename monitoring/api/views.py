@@ -31,6 +31,7 @@ from ..models import (
     NotificationPreference,
 )
 from ..selectors import case_compliance, inbox
+from ..services import evidence as evidence_services
 from . import serializers as s
 
 Resource = policy.Resource
@@ -217,8 +218,10 @@ class EvidenceViewSet(ReadViewSet, CreateWithService):
             return Response({"detail": gettext_lazy(
                 "This file was deleted when its subject's identifiers were erased.")},
                 status=status.HTTP_410_GONE)
+        # Opened through the service, which audits the download as the web page's is.
         response = FileResponse(
-            evidence.file.open("rb"), as_attachment=True, filename=f"evidence-{evidence.pk}",
+            evidence_services.evidence_download(actor=request.user, evidence=evidence),
+            as_attachment=True, filename=f"evidence-{evidence.pk}",
             content_type=evidence.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,5 @@
-"""Evidence files of a report, accepted by their content."""
+"""Evidence files of a report, accepted by their content; opened again by the owning
+organisation alone, each page seen and each download audited."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cases import audit
+from cases import audit, policy
+from cases.policy import Action, Resource
 from cases.services import Actor
 
 from .. import evidence_files
@@ -63,3 +67,58 @@ def evidence_upload(
             evidence.file.delete(save=False)
             raise
     return evidence
+
+
+class Erased(Exception):
+    """The file was deleted with its subject's identifiers; its hash, size and type stay (410)."""
+
+
+ERASED = gettext_lazy("This file was deleted when its subject's identifiers were erased.")
+
+
+def _require_open(actor: Actor, evidence: Evidence) -> None:
+    """Only the owning organisation's members who read its monitoring open a file; to anyone
+    else it does not exist (404), and once erased it is gone (410)."""
+    policy.require(actor, Action.VIEW, evidence)
+    if not policy.has_right(actor, evidence.case.owner_id, Resource.MONITORING, Action.VIEW):
+        raise Http404
+    if evidence.erased_at is not None:
+        raise Erased(ERASED)
+
+
+def _read(evidence: Evidence) -> bytes:
+    """The stored file, whole (at most EVIDENCE_MAX_BYTES), for a preview."""
+    try:
+        with evidence.file.storage.open(evidence.file.name, "rb") as stored:
+            return stored.read()
+    except OSError as error:
+        raise evidence_files.Unpreviewable(str(error)) from error
+
+
+def evidence_preview_pages(*, actor: Actor, evidence: Evidence) -> evidence_files.Pages:
+    """How many pages the file's preview has; `evidence_files.Unpreviewable` when it has none.
+    Nothing of the file is shown, so nothing is audited."""
+    _require_open(actor, evidence)
+    return evidence_files.preview_pages(evidence.content_type, _read(evidence))
+
+
+def evidence_preview(*, actor: Actor, evidence: Evidence, page: int) -> bytes:
+    """Page `page` of an image or PDF drawn as a PNG, audited as a view of the evidence."""
+    _require_open(actor, evidence)
+    png = evidence_files.preview_png(evidence.content_type, _read(evidence), page)
+    audit.record(actor, AuditAction.EVIDENCE_VIEW, evidence, organisation_id=evidence.case.owner_id,
+                 detail={"sha256": evidence.sha256, "page": page})
+    return png
+
+
+def evidence_download(*, actor: Actor, evidence: Evidence):
+    """The stored file, open for reading, audited as a download."""
+    _require_open(actor, evidence)
+    stored = evidence.file.storage.open(evidence.file.name, "rb")
+    try:
+        audit.record(actor, AuditAction.EVIDENCE_DOWNLOAD, evidence,
+                     organisation_id=evidence.case.owner_id, detail={"sha256": evidence.sha256})
+    except Exception:
+        stored.close()
+        raise
+    return stored

@@ -23,9 +23,11 @@ from cases.models.sharing import (
 )
 from cases.policy import Action, Resource
 from cases.services import Actor, declared, require_version, validate_sharing, versioned_update
+from cases.services.cases import check_share_consent
 
 from ..models import Finding, FindingComment, FindingShare, FollowUp
 from .common import AuditAction, _require_monitoring
+from .notifications import notify_comment, notify_newly_shared, share_audience
 
 
 class FindingChanges(TypedDict, total=False):
@@ -79,8 +81,12 @@ def finding_share(
     tlp: str | None = None,
     sharing_group: SharingGroup | None = None,
     summary_shareable: bool | None = None,
+    consent_override_reason: str = "",
 ) -> Finding:
-    """The owner shares a finding, narrows it or withdraws it (distribution and label)."""
+    """The owner shares a finding, narrows it or withdraws it (distribution and label).
+    Sharing it further when its subject withheld consent takes a reason, kept in the audit
+    event, or is refused, as the owner decided. Members of each organisation that can newly
+    see it are notified."""
     _require_monitoring(actor, finding.case, Action.CHANGE)
     require_version(version)
     values = {"distribution": distribution, "sharing_group": sharing_group,
@@ -95,15 +101,28 @@ def finding_share(
     if summary_shareable is not None:
         changes["summary_shareable"] = summary_shareable
     wider = opens_further(before, after)
+    # Reaching further beyond the owner: the subject's consent, and news for the recipients.
+    reaches = wider and distribution in SHARED
+    detail: dict = {"from": before, "to": after}
     if wider:
         changes["shared_at"] = timezone.now()
+    if reaches:
+        override = check_share_consent(finding.case.owner, finding.case.subject,
+                                       consent_override_reason)
+        if override:
+            detail["consent_override_reason"] = override
     with transaction.atomic():
+        # Who sees it before the change, to tell only those who see it after it.
+        audience = share_audience(finding, distribution, after["sharing_group"]) \
+            if reaches else None
         versioned_update(finding, version, changes)
         if before != after:
             audit.record(actor, AuditAction.SHARE if wider else AuditAction.WITHDRAW, finding,
-                         detail={"from": before, "to": after})
+                         detail=detail)
         else:
             audit.record(actor, AuditAction.UPDATE, finding, changed_fields=sorted(changes))
+        if audience is not None:
+            notify_newly_shared(finding, *audience)
     return finding
 
 
@@ -140,15 +159,18 @@ def finding_reshare(
     elif sharing_group is not None:
         raise ValidationError({"sharing_group": _("A sharing group goes only with "
                                                   "'sharing_group'.")})
+    group_id = sharing_group.pk if sharing_group else None
     with transaction.atomic():
+        audience = share_audience(finding, distribution, group_id)
         share = FindingShare.objects.create(
             finding=finding, organisation=org, distribution=distribution,
             sharing_group=sharing_group, created_by=actor,
         )
         audit.record(actor, AuditAction.SHARE, finding, organisation_id=org.pk,
                      detail={"reshare": str(share.pk), "distribution": distribution,
-                             "sharing_group": sharing_group.pk if sharing_group else None})
+                             "sharing_group": group_id})
         audit.record(actor, AuditAction.SHARE, finding, detail={"reshared_by": org.slug})
+        notify_newly_shared(finding, *audience)
     return share
 
 
@@ -183,6 +205,7 @@ def finding_comment_create(
             finding=finding, organisation=org, author=actor, text=text
         )
         audit.record(actor, AuditAction.CREATE, comment, organisation_id=org.pk)
+        notify_comment(comment)
     return comment
 
 

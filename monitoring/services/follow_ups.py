@@ -17,7 +17,7 @@ from cases.services import Actor, declared, require_version, versioned_update
 
 from ..models import FollowUp, MonitoringPlan
 from .common import AuditAction, Kind, Status, _require_monitoring
-from .plans import _moments, schedule_next
+from .plans import _moments, default_assignee, schedule_next
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -64,9 +64,10 @@ def follow_up_create(
     if window_opens_at > due_at:
         raise ValidationError({"window_opens_at": _("The window opens before the due date.")})
     plan = MonitoringPlan.objects.filter(case=case).first()
+    assignee_id = assignee.pk if assignee is not None else default_assignee(case)
     with transaction.atomic():
         follow_up = FollowUp.objects.create(
-            case=case, plan=plan, kind=Kind.AD_HOC, mode=mode, assignee=assignee, note=note,
+            case=case, plan=plan, kind=Kind.AD_HOC, mode=mode, assignee_id=assignee_id, note=note,
             **_moments(plan, window_opens_at, due_at),
         )
         audit.record(actor, AuditAction.CREATE, follow_up)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit
-from cases.models import Case, ProceedingEvent
+from cases.models import Case, Membership, ProceedingEvent
 from cases.policy import Action
 from cases.services import Actor, declared, require_version, versioned_update
 
@@ -68,7 +68,18 @@ def _last_assignee(plan: MonitoringPlan) -> int | None:
         .order_by("-created_at")
         .values_list("assignee_id", flat=True)
         .first()
-    )
+    ) or default_assignee(plan.case)
+
+
+def default_assignee(case: Case) -> int | None:
+    """Who a new follow-up of the case goes to: its caseworker, else the member the
+    organisation's settings name; either only while still a member."""
+    candidates = [case.caseworker_id, MonitoringSettings.objects.filter(
+        organisation_id=case.owner_id).values_list("default_assignee_id", flat=True).first()]
+    candidates = [pk for pk in candidates if pk is not None]
+    members = set(Membership.objects.filter(
+        organisation_id=case.owner_id, user_id__in=candidates).values_list("user_id", flat=True))
+    return next((pk for pk in candidates if pk in members), None)
 
 
 def _silence_due(plan: MonitoringPlan, since: datetime.datetime) -> datetime.datetime:
@@ -107,7 +118,8 @@ def plan_for_case(*, actor: Actor, case: Case) -> MonitoringPlan:
                 else {}
             ),
         )
-        _new_follow_up(plan, Kind.FIRST_VISIT, day_zero, first_due).save()
+        _new_follow_up(plan, Kind.FIRST_VISIT, day_zero, first_due,
+                       assignee_id=default_assignee(case)).save()
         audit.record(actor, AuditAction.CREATE, plan, organisation_id=case.owner_id)
     return plan
 
@@ -203,11 +215,13 @@ def hearing_recorded(*, actor: Actor, proceeding: ProceedingEvent) -> list[Follo
         return []
     start = _start_of(proceeding.date)
     after = plan.cadence["hearing_followup_days"]
+    assignee_id = _last_assignee(plan)
     follow_ups = [
         _new_follow_up(plan, Kind.HEARING, start, start + DAY - datetime.timedelta(seconds=1),
-                       mode=FollowUp.Mode.TRIAL_ATTENDANCE, hearing=proceeding),
+                       mode=FollowUp.Mode.TRIAL_ATTENDANCE, hearing=proceeding,
+                       assignee_id=assignee_id),
         _new_follow_up(plan, Kind.AFTER_HEARING, start + DAY, start + (after + 1) * DAY,
-                       hearing=proceeding),
+                       hearing=proceeding, assignee_id=assignee_id),
     ]
     with transaction.atomic():
         FollowUp.objects.bulk_create(follow_ups)

@@ -22,7 +22,8 @@ from django.views.generic import TemplateView
 from django_filters import DateFilter
 
 from cases import policy
-from cases.models import Assurance, Membership
+from cases.models import Assurance, Membership, SavedFilter
+from cases.services.saved_filters import register_filter_page
 from cases.views.base import (
     ListPage,
     MemberPage,
@@ -31,6 +32,7 @@ from cases.views.base import (
     visible,
     visible_or_404,
 )
+from cases.views.saved import list_parameters, saved_filters_context
 
 from .. import services
 from ..api.serializers import REPORT_OWNER_ONLY
@@ -101,7 +103,9 @@ class FollowUpList(ListPage):
     model = FollowUp
     filterset_class = FollowUpPageFilter
     template_name = "monitoring/follow_up_list.html"
-    orderings = {"due": ("due_at", "pk"), "-due": ("-due_at", "pk")}
+    # Open follow-ups come first whichever way the dates run; completed ones after them.
+    orderings = {"due": (FollowUp.open_first(), "due_at", "pk"),
+                 "-due": (FollowUp.open_first(), "-due_at", "pk")}
     default_ordering = "due"
 
     def optimise(self, queryset):
@@ -114,7 +118,14 @@ class FollowUpList(ListPage):
         context["reporting_ids"] = set(
             policy.organisations_with(user, Resource.MONITORING, Action.CREATE))
         context["reportable"] = REPORTABLE
+        context.update(saved_filters_context(self.request, SavedFilter.Page.FOLLOW_UPS,
+                                             context["query"]))
         return context
+
+
+register_filter_page(SavedFilter.Page.FOLLOW_UPS, url_name="monitoring:follow_up_list",
+                     parameters=lambda: list_parameters(FollowUpList),
+                     sorts=FollowUpList.orderings)
 
 
 # --- one follow-up ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from cases import invitations, policy
 from cases.models import Case
-from cases.views.base import MemberPage, visible
+from cases.views.base import MemberPage, acting_organisation, visible
 
 from ..models import FollowUp, Notification
 from ..selectors import DECISION_STATUSES, inbox
@@ -77,4 +77,7 @@ class Dashboard(MemberPage, TemplateView):
         )
         context["cards"] = cards(self.request)
         context["invitations"] = list(invitations.pending_for(user))
+        org = acting_organisation(self.request)
+        context["can_create_case"] = bool(org) and policy.has_right(
+            user, org.pk, policy.Resource.CASE, policy.Action.CREATE)
         return context

@@ -7,8 +7,7 @@ holds. Importing this module registers the panels (see MonitoringConfig.ready).
 
 from __future__ import annotations
 
-from django.db.models import Case as Choose
-from django.db.models import IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -63,11 +62,9 @@ def compliance_context(request, case) -> dict:
 
 
 def follow_ups_context(request, case) -> dict:
-    open_first = Choose(When(status__in=FollowUp.OPEN, then=Value(0)), default=Value(1),
-                        output_field=IntegerField())
     rows = list(
         visible(request, FollowUp).filter(case=case).select_related("assignee")
-        .annotate(open_first=open_first).order_by("open_first", "due_at", "pk")[:SHOWN]
+        .order_by(FollowUp.open_first(), "due_at", "pk")[:SHOWN]
     )
     return {"monitoring_follow_ups": {
         "rows": rows,

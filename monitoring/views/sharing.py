@@ -12,6 +12,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,9 +24,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases import policy
-from cases.models import SharingGroup
+from cases.models import SavedFilter, SharingGroup
 from cases.models.sharing import TLP
+from cases.services.saved_filters import register_filter_page
 from cases.views.base import (
+    PAGE_SIZE,
     ActionPage,
     ListPage,
     MemberPage,
@@ -37,6 +40,7 @@ from cases.views.base import (
     visible,
     visible_or_404,
 )
+from cases.views.saved import saved_filters_context
 
 from .. import services
 from ..filters import NotificationFilter
@@ -48,7 +52,7 @@ from ..forms import (
     ReshareForm,
 )
 from ..models import Finding, FindingComment, FindingShare, Notification, NotificationPreference
-from ..selectors import inbox
+from ..selectors import inbox_cases, inbox_findings
 from .checks import may_monitor
 
 Action = policy.Action
@@ -233,22 +237,34 @@ class FindingReshareWithdraw(ActionPage):
 
 
 class Inbox(MemberPage, TemplateView):
+    """What was newly shared with the user's organisations: the cases, and the findings
+    grouped by case, a page of findings at a time."""
+
     template_name = "monitoring/inbox.html"
 
     def get(self, request, *args, **kwargs):
-        form = InboxForm(request.GET or None)
+        form = InboxForm({k: v for k, v in request.GET.items() if k != "page"} or None)
         default = timezone.localdate() - datetime.timedelta(days=INBOX_DAYS)
         if form.is_bound and not form.is_valid():
-            return self.render_to_response(
-                self.get_context_data(form=form, items=[]), status=400)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         day = (form.cleaned_data.get("since") if form.is_bound else None) or default
         since = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
-        items = inbox(request.user, since=since, organisation_ids=list(policy.roles(request.user)),
-                      limit=INBOX_SHOWN)
+        organisation_ids = list(policy.roles(request.user))
+        findings = inbox_findings(request.user, since=since, organisation_ids=organisation_ids)
+        page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
+        cases = inbox_cases(request.user, since=since, organisation_ids=organisation_ids)
+        query = request.GET.copy()
+        query.pop("page", None)
         if not form.is_bound:
             form = InboxForm(initial={"since": default})
         return self.render_to_response(self.get_context_data(
-            form=form, items=items, since=day))
+            form=form, cases=list(cases[:INBOX_SHOWN]), page=page, since=day,
+            query=query.urlencode(),
+            **saved_filters_context(request, SavedFilter.Page.FINDINGS, query.urlencode())))
+
+
+register_filter_page(SavedFilter.Page.FINDINGS, url_name="monitoring:inbox",
+                     parameters=lambda: InboxForm.base_fields)
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -12,14 +12,16 @@ import datetime
 import hashlib
 import logging
 import tempfile
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases import audit, policy
 from cases.models.sharing import TLP
@@ -30,7 +32,7 @@ from .. import cellkey
 from ..models import Export, ExportRow
 from ..record import compliance_record, counted_findings, record_filters
 from ..record_query import RecordQuery, grouping
-from . import formats, report, rows
+from . import formats, report, rows, sheet, summary
 
 log = logging.getLogger(__name__)
 AuditAction = audit.Action
@@ -112,6 +114,7 @@ def _write(export: Export, out) -> int:
         if export.format == Format.PDF:
             return _write_report(export, out)
         header, table = _record_table(export)
+        layout = partial(sheet.record_layout, header)
     else:
         filtered = rows.filtered(user, export.kind, export.filters,
                                  organisation_id=export.organisation_id,
@@ -132,8 +135,10 @@ def _write(export: Export, out) -> int:
             return written
         table = rows.iter_rows(user, queryset, export.kind, cols, fmt=export.format,
                                labels=labels)
+        layout = partial(sheet.row_layout, queryset, cols)
     writer = formats.WRITERS[export.format]
-    extra = {"tlp_label": label} if export.format == Format.XLSX else {}
+    # A spreadsheet is laid out for a person, in the language active for the build.
+    extra = {"tlp_label": label, "layout": layout()} if export.format == Format.XLSX else {}
     written = writer(out, header, table, manifest=described, progress=progress, **extra)
     label()
     return written
@@ -149,8 +154,16 @@ def _counted_filters(export: Export, query: dict) -> dict:
 def _write_report(export: Export, out) -> int:
     """The PDF report of the record; returns the number of its cells."""
     query = record_query(export.filters)
-    context = report.report_context(export.requester, query=query, manifest=manifest(export),
-                                    filters=_counted_filters(export, query))
+    as_of = export.created_at.astimezone(datetime.UTC).date()
+    earlier = summary.previous_query(query, as_of)
+    # The findings of the period before count too (its figures are on the first page): kept
+    # with the report's own, so that a download checks them alike.
+    kept = _keep_rows(export, counted_findings(export.requester).filter(
+        summary.report_findings(query, as_of)))
+    context = report.report_context(
+        export.requester, query=query, manifest=manifest(export),
+        filters={**record_filters(query), "pk__in": kept},
+        previous_filters={**record_filters(earlier), "pk__in": kept} if earlier else None)
     report.write_pdf(out, context)
     return context["cells"]
 
@@ -202,7 +215,8 @@ def export_build(*, export_id, notify: bool = False) -> str:
         fail(export, _("The requester may no longer export for this organisation."))
         return "failed"
     try:
-        with tempfile.TemporaryFile() as out:
+        # In the requester's language, whether built in their request or by a worker.
+        with tempfile.TemporaryFile() as out, translation.override(export.language):
             written = _write(export, out)
             out.flush()
             digest, size = _sha256(out), out.seek(0, 2)
@@ -249,19 +263,29 @@ def fail(export: Export, error: str) -> None:
                  detail={**facts(export), "failed": error[:500]})
 
 
+READY_TITLE = gettext_noop("Your export is ready: %(kind)s")
+READY_BODY = gettext_noop("Your export %(id)s (%(kind)s, %(format)s, %(rows)s rows) is ready "
+                          "until %(expires)s.")
+
+
 def _notify_ready(export: Export) -> None:
-    kind = Export.Kind(export.kind).label
+    """The notice, stored in English and written in the reader's language when shown or
+    sent."""
+    with translation.override(None):
+        # The kind's msgid: translated for each reader.
+        kind = str(Export.Kind(export.kind).label)
+    args = {"id": str(export.pk), "format": export.format.upper(), "rows": export.row_count}
+    english = {**args, "kind": kind, "expires": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"}
     Notification.objects.get_or_create(
         dedup_key=f"export_ready:{export.pk}",
         defaults={
             "recipient": export.requester, "kind": Notification.Kind.EXPORT_READY,
             "export": export.pk,
-            "subject": f"[{SYSTEM}] " + _("Your export is ready: %(kind)s") % {"kind": kind},
-            "body": _("Your export %(id)s (%(kind)s, %(format)s, %(rows)s rows) is ready until "
-                      "%(expires)s.") % {"id": export.pk, "kind": kind,
-                                         "format": export.format.upper(),
-                                         "rows": export.row_count,
-                                         "expires": f"{export.expires_at:%Y-%m-%d %H:%M} UTC"},
+            "subject": f"[{SYSTEM}] " + READY_TITLE % english,
+            "body": READY_BODY % english,
+            "params": Notification.params_of(title=READY_TITLE, body=READY_BODY, args=args,
+                                             dates={"expires": export.expires_at},
+                                             terms={"kind": kind}),
         },
     )
 

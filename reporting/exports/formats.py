@@ -13,9 +13,8 @@ import json
 from collections.abc import Callable, Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from . import sheet as sheets
 from .rows import neutralise
 
 Progress = Callable[[int], None]
@@ -84,18 +83,16 @@ def write_json(out, header: list[str], chunks: Chunks, *,
 
 def write_xlsx(out, header: list[str], chunks: Chunks, *,
                manifest: Callable[[int], dict], progress: Progress | None = None,
-               tlp_label: Callable[[], str] | None = None) -> int:
-    """A write-only workbook (openpyxl streams each sheet to a temporary file). The label,
-    known once every row is written, is printed at the top of every page."""
+               tlp_label: Callable[[], str] | None = None,
+               layout: list[sheets.SheetColumn] | None = None) -> int:
+    """A write-only workbook (openpyxl streams each sheet to a temporary file), laid out for a
+    person by `layout` (see `sheet.py`), with a sheet naming the field each column shows. The
+    label, known once every row is written, is printed at the top of every page."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Data")
-    bold = Font(bold=True)
-    data.append([_header_cell(data, neutralise(h), bold) for h in header])
-    count = 0
-    for chunk in _chunks(chunks, progress):
-        for row in chunk:
-            data.append(row)
-        count += len(chunk)
+    layout = layout or sheets.plain_layout(header)
+    count = sheets.write_table(data, layout, iter(_chunks(chunks, progress)))
+    sheets.write_columns(workbook.create_sheet("Columns"), layout)
     sheet = workbook.create_sheet("Manifest")
     for key, value in manifest(count).items():
         if isinstance(value, dict | list):
@@ -105,12 +102,6 @@ def write_xlsx(out, header: list[str], chunks: Chunks, *,
         data.oddHeader.right.text = data.evenHeader.right.text = tlp_label()
     workbook.save(out)
     return count
-
-
-def _header_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = font
-    return cell
 
 
 WRITERS = {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}

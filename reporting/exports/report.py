@@ -28,7 +28,9 @@ from weasyprint.urls import URLFetcher
 from cases.models import Assurance, Country, LegalInstrument
 from monitoring.models import Finding
 
+from .. import rates
 from ..record import SMALL_CELL, compliance_records, record_filters
+from . import summary
 
 TEMPLATE = "reporting/compliance_report.html"
 # TLP 2.0: the label's colour on a black background.
@@ -71,20 +73,28 @@ NOTHING = "—"
 # --- the context ---------------------------------------------------------------------------
 
 
-def report_context(user, *, query: dict, manifest: dict, filters: dict | None = None) -> dict:
+def report_context(user, *, query: dict, manifest: dict, filters: dict | None = None,
+                   previous_filters: dict | None = None) -> dict:
     """Everything the report shows, for `user`, with the record filtered by `query` (the
     validated data of `RecordQuery`; `group_by` is ignored) and described by
-    `manifest`; `filters` (findings' lookups) replace the query's own where given. Its key
-    "cells" is the number of record cells the report is built from (the summary, the chart
-    groupings and the per-state tables together)."""
+    `manifest`; `filters` and `previous_filters` (findings' lookups, of the report's period
+    and of the one before it) replace the queries' own where given. Its key "cells" is the
+    number of record cells the report is built from (the summary, the chart groupings and the
+    per-state tables together)."""
     tlp = tlp_label(manifest.get("tlp"))
     filters = record_filters(query) if filters is None else filters
-    by_state, by_type, by_year, by_state_type = compliance_records(
+    as_of = _as_of(manifest)
+    earlier = summary.previous_query(query, as_of)
+    if earlier is not None and previous_filters is None:
+        previous_filters = record_filters(earlier)
+    by_state, by_type, by_year, by_state_type, total = compliance_records(
         user,
         [("requesting_state",), ("assurance_type",), ("year",),
-         ("requesting_state", "assurance_type")],
+         ("requesting_state", "assurance_type"), ()],
         filters=filters,
     )
+    previous_total = (compliance_records(user, [()], filters=previous_filters)[0]
+                      if earlier is not None else None)
     codes = {c["requesting_state"] for c in by_state} | {c["requesting_state"] for c in
                                                          by_state_type}
     state_name = state_namer(
@@ -95,6 +105,9 @@ def report_context(user, *, query: dict, manifest: dict, filters: dict | None = 
     system = str(manifest.get("system") or _("Extradition Monitor"))
     title = _("Compliance report")
     generated_at = _when(manifest.get("created_at"))
+    requester = summary.requester_name(user, manifest)
+    organisation = str(manifest.get("organisation", ""))
+    filters_in_words = _filters_in_words(query)
     return {
         "language": get_language() or "en",
         "title": title,
@@ -110,11 +123,17 @@ def report_context(user, *, query: dict, manifest: dict, filters: dict | None = 
             "pages": mark_safe(_css_page_counter()),  # noqa: S308
         },
         "export_id": export_id,
-        "author": str(manifest.get("requested_by", "")),
-        "organisation": str(manifest.get("organisation", "")),
+        "author": requester,
+        "organisation": organisation,
         "generated_at": generated_at,
         "created_w3c": _w3c(manifest.get("created_at")),
-        "filters": _filters_in_words(query),
+        "filters": filters_in_words,
+        "front": summary.summary_page(
+            query=query, as_of=as_of, current=total, previous=previous_total,
+            requester=requester, organisation=organisation, generated_at=generated_at),
+        "about": summary.manifest_in_words(
+            manifest=manifest, requester=requester, filters=filters_in_words,
+            generated_at=generated_at, tlp=tlp),
         "small_cell": f"<{SMALL_CELL}",
         "summary_columns": [
             _("Cases"), _("Checks"), _("Findings"), _("Access refused"), _("Unverifiable"),
@@ -208,7 +227,9 @@ def _manifest_facts(manifest: dict) -> list[tuple[str, str]]:
         "export": _("Export"), "kind": _("Kind"), "format": _("Format"),
         "filters": _("Filters"), "requested_by": _("Requested by"),
         "organisation": _("Organisation"), "created_at": _("Created at"), "tlp": _("TLP"),
-        "system": _("System"),
+        "system": _("System"), "include_identifiers": _("Identifiers included"),
+        "rows": _("Cells"), "disclosure_control": _("Disclosure control"),
+        "verify": _("Check a copy"),
     }
     keys = [k for k in labels if k in manifest] + sorted(k for k in manifest if k not in labels)
     return [(labels.get(key, key), _fact(manifest[key])) for key in keys]
@@ -231,9 +252,7 @@ def _assurance_label(value) -> str:
 
 
 def _share(value) -> str:
-    if value is None:
-        return NOTHING
-    return _("%(percent)s%%") % {"percent": number_format(value * 100, 1)}
+    return rates.share_label(value)
 
 
 def _days(value) -> str:
@@ -257,6 +276,12 @@ def _when(value) -> str:
     if moment is None:
         return str(value or "")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _as_of(manifest: dict) -> datetime.date:
+    """The day the report was asked for: the end of its period when its filters give none."""
+    moment = _parse_moment(manifest.get("created_at"))
+    return (moment or datetime.datetime.now(datetime.UTC)).date()
 
 
 def _w3c(value) -> str:
@@ -414,7 +439,7 @@ def refusals_chart(by_year: list[dict], *, text_as_paths: bool = True) -> dict:
             figure = Figure(figsize=(CHART_WIDTH, 2.4), layout="constrained")
             axes = figure.add_subplot()
             years = [str(c["year"]) for c in cells]
-            shares = [c["access_refused_share"] * 100 for c in cells]
+            shares = [float(rates.percent_of_share(c["access_refused_share"])) for c in cells]
             bars = axes.bar(years, shares, color="#f46d43", width=0.5)
             axes.bar_label(bars, labels=[_share(c["access_refused_share"]) for c in cells],
                            padding=2, fontsize=7)

@@ -450,11 +450,15 @@ RECORD_METRICS = [
 ]
 
 
+NUMBERED_GROUPS = ("year", "legal_instrument")
+
+
 def record_table(cells: list[dict], group_by: tuple[str, ...], fmt: str):
     """The record's cells as a table. A suppressed cell keeps its "<3" and nothing else."""
     header = [*group_by, *RECORD_METRICS]
     text = Column("", "", text=True)
-    formatters = [cell_formatter(text if g != "year" else Column("", ""), fmt)
+    # Years and instruments' ids are numbers, which the formatter of text cannot take.
+    formatters = [cell_formatter(text if g not in NUMBERED_GROUPS else Column("", ""), fmt)
                   for g in group_by] + [cell_formatter(Column("", ""), fmt)
                                         for _ in RECORD_METRICS]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import audit, policy
@@ -20,7 +21,7 @@ from cases.policy import Action, Resource
 from ..models import Export, ExportRow
 from ..record import counted_findings, record_filters
 from ..tasks import export_build_task
-from . import rows
+from . import rows, summary
 from .build import export_build, facts, record_query
 
 AuditAction = audit.Action
@@ -42,7 +43,10 @@ def _scope(export: Export, user=None):
     user = user or export.requester
     if export.kind == Kind.COMPLIANCE:
         query = record_query(export.filters)
-        counted = counted_findings(user).filter(**record_filters(query))
+        # A report's first page compares with the period before: its findings count too.
+        counted = counted_findings(user).filter(
+            summary.report_findings(query, (export.created_at or timezone.now()).date())
+            if export.format == Format.PDF else Q(**record_filters(query)))
         label = rows.strictest_label(
             counted.order_by().values_list("tlp", flat=True).distinct())
         return query, None, label
@@ -54,8 +58,9 @@ def _scope(export: Export, user=None):
 
 def export_request(*, actor, kind: str, format: str, filters: dict | None = None,
                    organisation: Organisation | None = None,
-                   include_identifiers: bool = False) -> Export:
-    """Ask for an export; small ones are built before this returns."""
+                   include_identifiers: bool = False, language: str | None = None) -> Export:
+    """Ask for an export; small ones are built before this returns. It is written in
+    `language`, by default the one active for the request."""
     organisation = policy.acting_organisation(actor, Resource.EXPORT, organisation)
     errors = {}
     if kind not in FORMATS_OF:
@@ -72,7 +77,8 @@ def export_request(*, actor, kind: str, format: str, filters: dict | None = None
     ):
         raise PermissionDenied(_("Your role does not let you see subjects' identifiers."))
     export = Export(requester=actor, organisation=organisation, kind=kind, format=format,
-                    filters=filters or {}, include_identifiers=include_identifiers)
+                    filters=filters or {}, include_identifiers=include_identifiers,
+                    language=_language(language))
     _scope_now, count, label = _scope(export, actor)
     export.row_count, export.tlp = count, label
     with transaction.atomic():
@@ -85,6 +91,15 @@ def export_request(*, actor, kind: str, format: str, filters: dict | None = None
         transaction.on_commit(lambda: export_build_task.delay(str(export.pk)))
     export.refresh_from_db()
     return export
+
+
+def _language(language: str | None) -> str:
+    """One of the platform's languages: the one asked, or the active one, or its own."""
+    try:
+        return translation.get_supported_language_variant(
+            language or translation.get_language() or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 # --- taking it out ---------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -49,13 +51,17 @@ GROUP_LABELS = {
 # --- the form --------------------------------------------------------------------------------
 
 
-def _countries(request) -> list[tuple[str, str]]:
-    return list(visible(request, Country).values_list("code", "name"))
+def country_choices(request) -> list[tuple[str, str]]:
+    """The countries, named in the reader's language and listed in its order."""
+    return sorted(((c.code, c.label) for c in visible(request, Country)),
+                  key=lambda choice: choice[1].casefold())
 
 
-def _instruments(request) -> list[tuple[str, str]]:
-    return [(str(pk), title) for pk, title in
-            visible(request, LegalInstrument).order_by("title").values_list("pk", "title")]
+def instrument_choices(request) -> list[tuple[str, str]]:
+    """The legal instruments, named in the reader's language and listed in its order."""
+    return sorted(((str(i.pk), i.label) for i in visible(request, LegalInstrument)
+                   .select_related("party_a", "party_b")),
+                  key=lambda choice: choice[1].casefold())
 
 
 def _many(label, choices) -> forms.MultipleChoiceField:
@@ -76,7 +82,7 @@ def filter_fields(kind: str, request) -> dict[str, forms.Field]:
     if kind == Kind.CASES:
         return {
             "status": _many(_("Status"), Case.Status.choices),
-            "requesting_state": _many(_("Requesting state"), _countries(request)),
+            "requesting_state": _many(_("Requesting state"), country_choices(request)),
             "distribution": _many(_("Distribution"), Distribution.choices),
             "tlp": _many(_("TLP label"), TLP.choices),
         }
@@ -93,8 +99,8 @@ def filter_fields(kind: str, request) -> dict[str, forms.Field]:
         }
     if kind == Kind.COMPLIANCE:
         return {
-            "requesting_state": _one(_("Requesting state"), _countries(request)),
-            "legal_instrument": _one(_("Legal instrument"), _instruments(request)),
+            "requesting_state": _one(_("Requesting state"), country_choices(request)),
+            "legal_instrument": _one(_("Legal instrument"), instrument_choices(request)),
             "assurance_type": _one(_("Assurance type"), Assurance.Type.choices),
             "observed_after": _date(_("Observed on or after")),
             "observed_before": _date(_("Observed on or before")),
@@ -106,6 +112,29 @@ def filter_fields(kind: str, request) -> dict[str, forms.Field]:
             ),
         }
     return {}
+
+
+def filters_in_words(kind: str, filters: dict, request) -> list[tuple[str, str]]:
+    """An export's filters as its form names them: each filter's label, and the names of its
+    values (states, instruments, types, statuses), not their codes."""
+    fields = filter_fields(kind, request)
+    words = []
+    for name, value in filters.items():
+        field = fields.get(name)
+        values = value if isinstance(value, list | tuple) else [value]
+        if field is None:
+            words.append((name, ", ".join(map(str, values))))
+        else:
+            words.append((str(field.label), ", ".join(_value_words(field, v) for v in values)))
+    return words
+
+
+def _value_words(field: forms.Field, value) -> str:
+    if isinstance(field, forms.DateField):
+        day = parse_date(str(value)) if value else None
+        return date_format(day, "DATE_FORMAT") if day else str(value)
+    key = str(value).lower() if isinstance(value, bool) else str(value)
+    return str({str(k): v for k, v in getattr(field, "choices", ())}.get(key, value))
 
 
 class ExportForm(forms.Form):
@@ -246,6 +275,7 @@ class ExportDetail(MemberPage, TemplateView):
             export=export,
             building=export.status in BUILDING,
             manifest=build.manifest(export),
+            filters_in_words=filters_in_words(export.kind, export.filters, self.request),
             tlp_label=TLP(export.tlp).label,
         )
         return context

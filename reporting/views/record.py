@@ -20,14 +20,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from cases.models import Assurance, Country, LegalInstrument
-from cases.views.base import MemberPage, visible
+from cases.models import Assurance
+from cases.views.base import MemberPage
 from monitoring.models import Finding
 
 from ..exports import report
 from ..record import GROUPINGS, compliance_record, compliance_records, record_filters
 from ..record_query import RecordQuery, grouping
-from .exports import GROUP_LABELS
+from .exports import GROUP_LABELS, country_choices, instrument_choices
 
 FILTER_NAMES = ("requesting_state", "legal_instrument", "assurance_type", "observed_after",
                 "observed_before")
@@ -84,9 +84,8 @@ class CompliancePage(MemberPage, TemplateView):
 
     def get_context_data(self, *, query, errors, **kwargs):
         context = super().get_context_data(**kwargs)
-        countries = list(visible(self.request, Country).values_list("code", "name"))
-        instruments = [(str(pk), title) for pk, title in visible(
-            self.request, LegalInstrument).order_by("title").values_list("pk", "title")]
+        countries = country_choices(self.request)
+        instruments = instrument_choices(self.request)
         context["form"] = RecordFilterForm(self.request.GET, countries=countries,
                                            instruments=instruments, errors=errors)
         context["title"] = _("Compliance record")

@@ -154,7 +154,9 @@ WRITES = [
         201,
         lambda resp, r: [
             ("create", "case", _id(resp),
-             ["channel", "request_date", "requested_state", "requesting_state", "subject"]),
+             # Whoever opens the case is its caseworker.
+             ["caseworker", "channel", "request_date", "requested_state", "requesting_state",
+              "subject"]),
         ],
     ),
     Write(
@@ -167,7 +169,7 @@ WRITES = [
         201,
         lambda resp, r: [
             ("create", "case", _id(resp),
-             ["channel", "distribution", "requested_state", "requesting_state",
+             ["caseworker", "channel", "distribution", "requested_state", "requesting_state",
               "sharing_group", "subject", "tlp"]),
             ("share", "case", _id(resp), []),
         ],

@@ -44,12 +44,6 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def erasable(world, media):
     """A monitored case of ngo_fr with a report, a finding, a comment and an evidence file, all
     of whose free text names the person."""

@@ -50,12 +50,6 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def report(world, media):
     case = monitored_case(world, surrender=TODAY - 5 * DAY)
     return submit(world, first_visit(case), checked_at=NOW - HOUR)

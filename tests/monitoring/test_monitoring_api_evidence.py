@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cases.models import AuditEvent
 from cases.models.sharing import TLP, Distribution
 from monitoring.models import (
     Evidence,
@@ -49,12 +50,6 @@ def rec(world):
 
 
 # --- evidence --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -151,6 +146,9 @@ def test_evidence_is_downloaded_by_the_owner_only_even_on_a_network_shared_case(
     assert b"".join(response.streaming_content) == PDF
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Each download is an audit event, as from the web page.
+    assert AuditEvent.objects.filter(action="evidence_download",
+                                     object_id=created.json()["id"]).count() == 1
 
     for user in (world.de_caseworker, world.de_liaison, world.it_caseworker, world.it_admin):
         client = api_client(user)

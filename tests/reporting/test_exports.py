@@ -76,11 +76,15 @@ def _table(fmt: str, content: bytes) -> list[dict]:
         return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     if fmt == "json":
         return json.loads(content)["rows"]
-    sheet = load_workbook(io.BytesIO(content), read_only=True)["Data"]
-    values = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    # Headings are for people; the Columns sheet names each column's field (none for the
+    # name of a code).
+    fields = [field for _heading, field in workbook["Columns"].iter_rows(min_row=2,
+                                                                          values_only=True)]
+    values = list(workbook["Data"].iter_rows(values_only=True))
     width = len(values[0])
     # An empty cell is no cell: a row ends at its last value.
-    return [dict(zip(values[0], row + (None,) * (width - len(row)), strict=True))
+    return [{f: v for f, v in zip(fields, row + (None,) * (width - len(row)), strict=True) if f}
             for row in values[1:]]
 
 

@@ -169,6 +169,8 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     worker.shot("dashboard")
     worker.go("/subjects/new/")
     worker.page.fill('[name="full_name"]', SUBJECT_NAME)
+    # She agreed that her case be shared with the partner ministry.
+    worker.page.check('[name="consent_to_share"]')
     worker.page.locator('main form button[type="submit"]').click()
     worker.page.wait_for_load_state()
     subject = Subject.objects.get(name_index.matches(SUBJECT_NAME))
@@ -205,9 +207,9 @@ def test_a_case_from_record_to_shared_finding_and_report(browser, live_server, w
     worker.page.wait_for_load_state()
     assurance = Assurance.objects.get(case=case)
 
-    # Through the decision to surrender (day 0) and monitoring.
+    # Through the decision to surrender (day 0), which starts monitoring in the same step.
     for to, on in (("judicial_phase", "2026-01-10"), ("executive_decision", "2026-02-01"),
-                   ("surrendered", "2026-02-10"), ("monitoring_active", "2026-02-10")):
+                   ("surrendered", "2026-02-10")):
         _transition(worker, case.pk, to, on)
     case.refresh_from_db()
     assert case.status == "monitoring_active"

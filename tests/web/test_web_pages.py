@@ -2,8 +2,13 @@
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from ..accounts import test_tokens_web
+from ..accounts import test_language_preference, test_tokens_web
+from ..cases import test_share_consent
+from ..monitoring import test_evidence_preview
+from ..reporting import test_case_file
 from . import (
+    test_bulk_actions,
+    test_saved_filters,
     test_web_accounts,
     test_web_cases,
     test_web_exports,
@@ -14,7 +19,10 @@ from . import (
 
 COVERED = set().union(*(m.PAGES for m in (test_web_accounts, test_web_cases, test_web_exports,
                                           test_web_foundation, test_web_monitoring,
-                                          test_web_organisation, test_tokens_web)))
+                                          test_web_organisation, test_tokens_web,
+                                          test_evidence_preview, test_saved_filters,
+                                          test_bulk_actions, test_language_preference,
+                                          test_case_file, test_share_consent)))
 # Not pages of the application: the API, its documentation, the platform staff's admin, the
 # language switch (Django's own view, tested by the foundation) and the load balancers' health
 # endpoint (tests/monitoring/test_health.py).
