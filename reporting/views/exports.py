@@ -119,8 +119,10 @@ def filters_in_words(kind: str, filters: dict, request) -> list[tuple[str, str]]
     values (states, instruments, types, statuses), not their codes."""
     fields = filter_fields(kind, request)
     words = []
-    for name, value in filters.items():
-        field = fields.get(name)
+    # In the form's order, whatever order the stored filters come back in (jsonb sorts keys).
+    names = [n for n in fields if n in filters] + sorted(n for n in filters if n not in fields)
+    for name in names:
+        value, field = filters[name], fields.get(name)
         values = value if isinstance(value, list | tuple) else [value]
         if field is None:
             words.append((name, ", ".join(map(str, values))))
