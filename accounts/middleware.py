@@ -25,8 +25,9 @@ OPEN_TO = {
                 "otp_webauthn:credential-registration-begin",
                 "otp_webauthn:credential-registration-complete"},
 }
+# The calendar feed reads no session: its secret address is its credential.
 ALWAYS_OPEN = {"logout", "set_language", "accounts:language_switch",
-               "otp_webauthn:js-i18n-catalog", "health"}
+               "otp_webauthn:js-i18n-catalog", "health", "monitoring:calendar_feed"}
 STEP_PAGES = {mfa.VERIFY: "accounts:verify", mfa.ENROL: "accounts:two_factor"}
 
 

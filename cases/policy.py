@@ -85,6 +85,8 @@ class Resource(StrEnum):
     NOTIFICATION = "notification"
     # Files taken out of the system: the requester's own, and its organisation's for auditors.
     EXPORT = "export"
+    # Spreadsheets brought in (imports): the importer's own, and its organisation's for admins.
+    IMPORT = "import"
     # Directory and reference data: readable by every signed-in user, written by staff only.
     ORGANISATION = "organisation"
     REFERENCE = "reference"
@@ -153,6 +155,12 @@ RIGHTS: dict[Resource, dict[str, frozenset[Action]]] = {
         Role.AUDITOR: frozenset({A.VIEW, A.CREATE, A.VIEW_AUDIT}),
         Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE}),
     },
+}
+
+RIGHTS[Resource.IMPORT] = {
+    # Those who create cases bring them in; an org admin also sees its colleagues' imports.
+    Role.CASEWORKER: frozenset({A.VIEW, A.CREATE}),
+    Role.ORG_ADMIN: frozenset({A.VIEW, A.CREATE, A.VIEW_AUDIT}),
 }
 
 # A role may only grant roles of at most its own rank.

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "accounts",
     "monitoring",
     "reporting",
+    # Spreadsheets brought in: cases, assurances and proceedings from CSV or XLSX.
+    "imports",
     # The demo data: above every app, imported by none.
     "demo",
 ]
@@ -391,6 +393,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "monitoring.models.Notification.Kind",
         "CustodyPhaseEnum": "monitoring.cadence.CustodyPhase",
         "ErasureReasonEnum": "cases.models.Subject.ErasureReason",
+        "ImportKindEnum": "imports.models.Kind",
     },
     # Swagger UI served from our own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -442,6 +445,11 @@ AUDIT_LOG_WIPE_ALLOWED = False
 # Exports: up to this many rows are built during the request, larger ones by a worker.
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# Imports: the largest file and the most rows one file may bring.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# Uploads not imported are deleted after this many days.
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "monitoring-sweep": {"task": "monitoring.sweep", "schedule": MONITORING_SWEEP_SECONDS},
     "monitoring-deliver": {"task": "monitoring.deliver_pending", "schedule": 60.0},

@@ -7,6 +7,8 @@ from accounts import api as accounts_api
 from accounts import urls as accounts_web
 from cases import urls as cases_web
 from cases.api import urls as cases_api
+from imports import api as imports_api
+from imports import views as imports_web
 from monitoring import urls as monitoring_web
 from monitoring.api import urls as monitoring_api
 from monitoring.views.dashboard import Dashboard
@@ -15,7 +17,8 @@ from reporting import urls as reporting_web
 from reporting.api import urls as reporting_api
 
 router = DefaultRouter()
-for prefix, viewset, basename in cases_api.routes + monitoring_api.routes + reporting_api.routes:
+for prefix, viewset, basename in (cases_api.routes + monitoring_api.routes + reporting_api.routes
+                                  + imports_api.routes):
     router.register(prefix, viewset, basename=basename)
 
 api_v1 = [*accounts_api.urlpatterns, *cases_api.urlpatterns, *monitoring_api.urlpatterns,
@@ -31,6 +34,7 @@ urlpatterns = [
     path("", include(cases_web)),
     path("", include(monitoring_web)),
     path("", include(reporting_web)),
+    path("", include(imports_web)),
     path("admin/", admin.site.urls),
     # For load balancers: public, plain JSON (monitoring/health.py).
     path("health/", health_view, name="health"),

@@ -13,6 +13,7 @@ from cases.models.sealed import OfCaseSubject, SealedTextField
 from cases.models.sharing import TLP, Distribution, sharing_group_iff_distribution
 
 from .cadence import CustodyPhase, Profile
+from .models_calendar import CalendarFeed as CalendarFeed
 
 
 class MonitoringSettings(models.Model):

@@ -5,7 +5,7 @@ Each view module keeps its own `urlpatterns`; this one joins them under the `mon
 namespace.
 """
 
-from .views import checks, evidence, sharing
+from .views import calendar, checks, evidence, sharing
 
 app_name = "monitoring"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *checks.urlpatterns,
     *sharing.urlpatterns,
     *evidence.urlpatterns,
+    *calendar.urlpatterns,
 ]

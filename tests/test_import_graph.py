@@ -1,10 +1,10 @@
 """Dependencies point one way, and no module comes back to itself.
 
-The apps are layered: `cases` at the bottom, then `accounts`, `monitoring`, `reporting`, and
-`demo` on top; each may import those below it, never those above, and none imports `config`
-(settings are read through `django.conf`). No two modules import each other, directly or round
-a longer circle, even through an import inside a function: that hides a circle, it does not
-break it.
+The apps are layered: `cases` at the bottom, then `accounts`, `monitoring`, `reporting`,
+`imports`, and `demo` on top; each may import those below it, never those above, and none
+imports `config` (settings are read through `django.conf`). No two modules import each other,
+directly or round a longer circle, even through an import inside a function: that hides a
+circle, it does not break it.
 Imports under `if TYPE_CHECKING:` are for the type checker alone and do not count.
 
 The modules are read with `ast`, never imported or run: the test touches no database.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").is_file())
 # Lowest first: an app may import the apps before it in this list, never those after.
-LAYERS = ("cases", "accounts", "monitoring", "reporting", "demo")
+LAYERS = ("cases", "accounts", "monitoring", "reporting", "imports", "demo")
 # config sits above them all: it may import any app, and none of them imports it.
 CONFIG = "config"
 

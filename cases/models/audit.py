@@ -53,6 +53,10 @@ class AuditEvent(models.Model):
         # An evidence file's page seen as a picture on the server's rendering, or downloaded.
         EVIDENCE_VIEW = "evidence_view", _("Evidence viewed")
         EVIDENCE_DOWNLOAD = "evidence_download", _("Evidence downloaded")
+        # Records brought in from a spreadsheet (one event per import, besides the event of
+        # each record created or changed); a personal calendar feed's address made or reset.
+        IMPORT = "import", _("Import")
+        CALENDAR_FEED = "calendar_feed", _("Calendar feed address set")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)

@@ -5,6 +5,7 @@ and changes nothing when it raises. A module per kind of record; callers use the
 `services.<name>`.
 """
 
+from .calendar import calendar_feed_delete, calendar_feed_reset
 from .evidence import evidence_upload
 from .findings import (
     RESHARE_ALLOWED,
@@ -32,6 +33,8 @@ __all__ = [
     "RESHARE_ALLOWED",
     # Read by bench/monitoring_sweep.py, which builds follow-ups as the plans do.
     "_moments",
+    "calendar_feed_delete",
+    "calendar_feed_reset",
     "close_plan",
     "evidence_upload",
     "finding_comment_create",

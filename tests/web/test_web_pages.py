@@ -4,7 +4,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ..accounts import test_language_preference, test_tokens_web
 from ..cases import test_share_consent
-from ..monitoring import test_evidence_preview
+from ..imports import test_import_pages
+from ..monitoring import test_calendar_feed, test_evidence_preview
 from ..reporting import test_case_file
 from . import (
     test_bulk_actions,
@@ -22,7 +23,8 @@ COVERED = set().union(*(m.PAGES for m in (test_web_accounts, test_web_cases, tes
                                           test_web_organisation, test_tokens_web,
                                           test_evidence_preview, test_saved_filters,
                                           test_bulk_actions, test_language_preference,
-                                          test_case_file, test_share_consent)))
+                                          test_case_file, test_share_consent,
+                                          test_calendar_feed, test_import_pages)))
 # Not pages of the application: the API, its documentation, the platform staff's admin, the
 # language switch (Django's own view, tested by the foundation) and the load balancers' health
 # endpoint (tests/monitoring/test_health.py).
