@@ -359,11 +359,24 @@ def check(label: str, ok: bool, detail: str) -> bool:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="em-bench-import-"))
+    try:
+        ok = measure_imports(args, folder)
+    finally:
+        if args.keep_files:
+            print(f"files kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    if not ok:
+        sys.exit(1)
+
+
+def measure_imports(args: argparse.Namespace, folder: Path) -> bool:
+    """The whole run, its files in `folder`; whether every check passed."""
     started = time.perf_counter()
     load_at_start = load_average()
     url = database_url(DEFAULT_DATABASE_URL)
     name = recreate_database(url)
-    folder = Path(tempfile.mkdtemp(prefix="em-bench-import-"))
     media = folder / "media"
     media.mkdir()
     csv_path = folder / "cases.csv"
@@ -509,12 +522,7 @@ def main(argv=None) -> None:
             print(p["profile"])
     print(f"\ntotal run {total_s:.1f} s; correctness {'PASS' if ok else 'FAIL'}, targets "
           f"{'PASS' if target_ok else 'FAIL'}")
-    if args.keep_files:
-        print(f"files kept in {folder}")
-    else:
-        shutil.rmtree(folder, ignore_errors=True)
-    if not ok:
-        sys.exit(1)
+    return ok
 
 
 def results_by_name(passes: list[dict], name: str) -> dict:

@@ -286,8 +286,10 @@ class CaseRows(_Handler):
     def _check_path(self, row, case, status) -> None:
         """Every step from the case's status to the row's, as `case_transition` checks it."""
         steps = self._steps(row, case.status, status)
+        if not steps:
+            return
         on = status.get("status_changed_on") or today()
-        for step in steps or ():
+        for step in steps:
             closing = status.get("closure_reason", "") if step == steps[-1] else ""
             try:
                 errors = _transition_errors(case, step, on, closing)
@@ -343,6 +345,8 @@ class CaseRows(_Handler):
     def _move(self, row, case, status) -> None:
         steps = [] if case.status == status.get("status") else self._steps(
             row, case.status, status) or []
+        if not steps:
+            return
         on = status.get("status_changed_on") or today()
         for step in steps:
             closing = status.get("closure_reason", "") if step == steps[-1] else ""

@@ -13,6 +13,7 @@ from cases.models.sharing import Distribution
 
 from ..conftest import api_client, session_client
 from ..factories import CaseFactory
+from ..imports import test_import_access as import_access
 from .test_access_matrix import (
     ACTORS,
     ADMINS,
@@ -214,6 +215,9 @@ def test_organisation_records(world, org, role):
 # --- every URL has a policy and a row ---------------------------------------------------------
 
 PUBLIC = {"auth-token", "api-root", "api-root-format"}
+# Imports have a matrix of their own, every role of the importer's organisation, a partner and an
+# outsider against each endpoint (tests/imports/test_import_access.py).
+IMPORT_API = import_access.API_NAMES
 
 
 def _api_patterns(resolver=None, prefix=""):
@@ -241,7 +245,7 @@ def test_every_api_url_declares_a_policy_resource():
 
 
 def test_every_api_url_is_in_the_matrix():
-    covered = {row.name for row in case_rows() + org_rows()} | PUBLIC
+    covered = {row.name for row in case_rows() + org_rows()} | PUBLIC | IMPORT_API
     names = {pattern.name for _route, pattern in _api_patterns()}
     # The router's format-suffix variants (e.g. case-list with .json) share names.
     assert names - covered == set(), f"API URLs with no row in the access matrix: {names - covered}"

@@ -15,6 +15,10 @@ from .support import CASE_ROW, csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
+# The API's import endpoints, each exercised below for every role of the importing organisation,
+# a sharing partner (de) and an outsider (it); the access matrix counts them as covered here.
+API_NAMES = {"import-list", "import-detail", "import-check", "import-commit", "import-mapping",
+             "import-mapping-list", "import-mapping-detail", "import-mapping-fields"}
 IMPORTERS = ("fr_caseworker", "fr_admin")
 OTHERS = ("fr_liaison", "fr_auditor", "de_caseworker", "de_admin", "de_liaison", "de_auditor",
           "it_caseworker", "it_admin", "it_liaison", "it_auditor")
@@ -84,3 +88,21 @@ def test_an_importer_who_leaves_the_organisation_loses_the_import(world, job):
     client.force_authenticate(type(world.fr_caseworker).objects.get(pk=world.fr_caseworker.pk))
     assert client.get(f"/api/v1/imports/{job.pk}/").status_code == 404
     assert client.post(f"/api/v1/imports/{job.pk}/check/").status_code == 404
+
+
+@pytest.mark.parametrize("who", IMPORTERS + OTHERS)
+def test_the_fields_of_each_kind_are_reference_data_for_every_member(world, who):
+    answer = api_client(getattr(world, who)).get("/api/v1/import-mappings/fields/cases/")
+    assert answer.status_code == 200
+    assert {"name": "external_reference", "label": "Your reference", "type": "text",
+            "required": True} in answer.json()
+    assert api_client(getattr(world, who)).get(
+        "/api/v1/import-mappings/fields/nothing/").status_code == 404
+
+
+def test_anonymous_callers_get_401(world, job):
+    client = APIClient()
+    for url in ("/api/v1/imports/", f"/api/v1/imports/{job.pk}/",
+                "/api/v1/import-mappings/", "/api/v1/import-mappings/fields/cases/"):
+        assert client.get(url).status_code == 401
+    assert client.post(f"/api/v1/imports/{job.pk}/commit/").status_code == 401
