@@ -94,6 +94,15 @@ def remember(key_id: uuid.UUID, key: bytes) -> None:
     _ring().keys[key_id] = key
 
 
+def release(key_ids) -> None:
+    """Drop keys this scope no longer needs (they are not destroyed: the next use reads them
+    again), so that a long task writing many subjects does not hold every key it made."""
+    ring = _ring()
+    for key_id in key_ids:
+        ring.keys.pop(key_id, None)
+        ring.pending.discard(key_id)
+
+
 def forget(key_id: uuid.UUID) -> None:
     """Drop a destroyed key from this process's keyrings."""
     for ring in (_ring(), _process):

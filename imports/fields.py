@@ -18,6 +18,7 @@ TEXT, DATE, BOOL, CHOICE, COUNTRY, COUNTRIES, INSTRUMENT, MEMBER, GROUP, INTEGER
     "text", "date", "bool", "choice", "country", "countries", "instrument", "member", "group",
     "integer", "list",
 )
+MOMENT = "moment"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Field:
 
 _S, _C = "cases.Subject.", "cases.Case."
 _A, _P, _O = "cases.Assurance.", "cases.ProceedingEvent.", "cases.Offence."
+_F, _R, _N = "monitoring.FollowUp.", "monitoring.CheckReport.", "monitoring.Finding."
 EXTERNAL = Field("external_reference", _("Your reference"), required=True,
                  aliases=("reference", "ref", "id", "référence", "referenz", "aktenzeichen"))
 CASE_REFERENCE = Field(
@@ -120,6 +122,37 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("consulted_state", _("Consulted state"), COUNTRY),
         Field("description", _("Description"), model_field=_P + "description"),
         Field("outcome", _("Outcome"), model_field=_P + "outcome"),
+    ),
+    Kind.CHECKS: (
+        EXTERNAL, CASE_REFERENCE,
+        Field("checked_at", _("Checked on"), MOMENT, required=True,
+              aliases=("date", "checked", "visit date", "date de la visite", "besuchsdatum")),
+        Field("kind", _("Kind of check"), CHOICE, model_field=_F + "kind"),
+        Field("mode", _("Mode"), CHOICE, model_field=_F + "mode"),
+        Field("access", _("Access"), CHOICE, required=True, model_field=_R + "access"),
+        Field("access_delay_hours", _("Access delayed by (hours)"), INTEGER),
+        Field("refusal_reason", _("Reason given for the refusal"),
+              model_field=_R + "refusal_reason"),
+        Field("visitors", _("Who visited"), model_field=_R + "visitors"),
+        Field("privacy", _("Privacy"), CHOICE, model_field=_R + "privacy"),
+        Field("interpreter_independent", _("Independent interpreter"), BOOL),
+        Field("doctor_present", _("Doctor present"), BOOL),
+        Field("custody_phase", _("Custody phase"), CHOICE, model_field=_R + "custody_phase"),
+        Field("facility", _("Facility"), model_field=_R + "facility"),
+        Field("condition", _("Condition"), model_field=_R + "condition"),
+        Field("allegations", _("Allegations"), model_field=_R + "allegations"),
+        Field("legal_status", _("Legal status"), model_field=_R + "legal_status"),
+        Field("family_contact", _("Contact with family"), model_field=_R + "family_contact"),
+        Field("trial_observations", _("Trial observations"),
+              model_field=_R + "trial_observations"),
+        Field("narrative", _("Narrative"), model_field=_R + "narrative"),
+        Field("finding_assurance", _("Findings: assurances (your reference or type)"), LIST,
+              aliases=("assurances", "assurance")),
+        Field("finding_outcome", _("Findings: outcomes"), LIST, model_field=_N + "outcome",
+              aliases=("outcomes", "outcome")),
+        Field("finding_severity", _("Findings: severities"), LIST, model_field=_N + "severity"),
+        Field("finding_confidence", _("Findings: confidence"), LIST,
+              model_field=_N + "confidence"),
     ),
 }
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cases import policy
+from cases import keyring, policy
 from cases.exceptions import Conflict
-from cases.models import Assurance, Case, ProceedingEvent, Subject, SubjectNationality
+from cases.models import Case, Subject, SubjectNationality
 from cases.models.cases import INITIAL_STATUSES
-from cases.services.assurances import assurance_create, assurance_update
 from cases.services.batch import (
     case_values,
     cases_create_many,
@@ -34,7 +31,6 @@ from cases.services.cases import (
     validate_case,
 )
 from cases.services.common import today
-from cases.services.proceedings import proceeding_create, proceeding_update
 from cases.services.subjects import _validate_nationalities, _validate_subject, subject_update
 
 from .fields import fields_of
@@ -155,20 +151,32 @@ class CaseRows(_Handler):
                                   "offences": offences if offences is not None else "-"})
             parts[row.number] = (sref, subject_fields, nationalities, case_fields, offences,
                                  status, reason, case_digest,
-                                 digest({**subject_fields, "nationalities": nationalities}))
+                                 digest({**subject_fields, "nationalities": nationalities}),
+                                 row.reference)
         known_cases = self.references(Target.CASE, [r.reference for r in rows])
         known_subjects = self.references(Target.SUBJECT, [p[0] for p in parts.values()])
+        # A row that brings nothing new is settled by the references alone: only the records
+        # of the other rows are read.
+        unchanged = {number for number, part in parts.items() if self._unchanged(
+            known_cases.get(part[9]), known_subjects.get(part[0]), part)}
+        wanted = [part for number, part in parts.items() if number not in unchanged]
         cases = {c.pk: c for c in policy.restrict(Case.objects.filter(
-            owner=self.organisation, pk__in=[k.object_id for k in known_cases.values()]),
+            owner=self.organisation, pk__in=[known_cases[p[9]].object_id for p in wanted
+                                             if p[9] in known_cases]),
             self.actor).select_related("subject", "requested_state")}
         subjects = {s.pk: s for s in Subject.objects.filter(
-            owner=self.organisation, pk__in=[k.object_id for k in known_subjects.values()])}
+            owner=self.organisation, pk__in=[known_subjects[p[0]].object_id for p in wanted
+                                             if p[0] in known_subjects])}
         new_subjects, new_cases, updates = [], [], []
         for row in rows:
             if row.errors:
                 continue
             (sref, subject_fields, nationalities, case_fields, offences, status, reason,
-             case_digest, subject_digest) = parts[row.number]
+             case_digest, subject_digest, _ref) = parts[row.number]
+            if row.number in unchanged:
+                self.subjects.setdefault(sref, (subject_digest, row.number, None, None))
+                self.outcome.counts["unchanged"] += 1
+                continue
             subject, subject_change = self._subject(row, sref, subject_fields, nationalities,
                                                     subject_digest, known_subjects, subjects,
                                                     new_subjects)
@@ -197,6 +205,15 @@ class CaseRows(_Handler):
         self.settle(rows)
         if self.writing:
             self._write(new_subjects, new_cases, updates)
+
+    def _unchanged(self, known_case, known_subject, part) -> bool:
+        """Whether a row gives its case and its person exactly what it gave them last time."""
+        sref, subject_fields, case_digest, subject_digest = part[0], part[1], part[7], part[8]
+        met = self.subjects.get(sref)
+        return (known_case is not None and known_case.digest == case_digest
+                and (not subject_fields or (known_subject is not None
+                                            and known_subject.digest == subject_digest
+                                            and (met is None or met[0] == subject_digest))))
 
     def _subject(self, row, sref, fields, nationalities, value, known_subjects, subjects,
                  new_subjects):
@@ -341,6 +358,7 @@ class CaseRows(_Handler):
         for update in updates:
             self._update(*update)
         self.settle([u[0] for u in updates] + [n[0] for n in new_cases])
+        keyring.release([subject.data_key_id for subject in made])
 
     def _move(self, row, case, status) -> None:
         steps = [] if case.status == status.get("status") else self._steps(
@@ -389,91 +407,3 @@ class _StandIn:
         else:
             items = list(subject.nationalities.all())
         self.nationalities = SimpleNamespace(all=lambda: items)
-
-
-class _CaseChildRows(_Handler):
-    """Rows of records that belong to a case: the case named by the organisation's reference
-    for it, or by this product's reference."""
-
-    model: type
-    create = update = staticmethod(lambda **kw: None)
-
-    def batch(self, rows: list[Row]) -> None:
-        names = {r.values.get("case_reference") for r in rows} - {None, ""}
-        by_external = self.references(Target.CASE, names)
-        cases = {c.pk: c for c in policy.restrict(Case.objects.filter(owner=self.organisation)
-                 .filter(Q(pk__in=[k.object_id for k in by_external.values()])
-                         | Q(reference__in=names)), self.actor)}
-        by_reference = {c.reference: c for c in cases.values()}
-        known = self.references(self.target, [r.reference for r in rows])
-        records = {r.pk: r for r in self.model.objects.filter(
-            pk__in=[k.object_id for k in known.values()], case__owner=self.organisation)}
-        for row in rows:
-            if row.errors:
-                continue
-            name = row.values.get("case_reference") or ""
-            external = by_external.get(name)
-            case = cases.get(external.object_id) if external else by_reference.get(name)
-            if case is None:
-                row.errors["case_reference"] = _("No case of yours has this reference.")
-                continue
-            fields = _given(row.values, [n for n in self.fields
-                                         if n not in ("external_reference", "case_reference")])
-            value = digest({**fields, "case": case.pk})
-            entry = known.get(row.reference)
-            if entry is not None and entry.digest == value:
-                self.outcome.counts["unchanged"] += 1
-                continue
-            record = records.get(entry.object_id) if entry else None
-            if entry is None:
-                required_missing(row, self.fields)
-            elif record is None:
-                row.errors["external_reference"] = _("The record this reference names is gone.")
-            if row.errors:
-                continue
-            self.outcome.counts["update" if record else "create"] += 1
-            if record is not None and not self.commit:
-                self.outcome.versions[f"{self.target}:{row.reference}"] = record.version
-            self._apply(row, case, record, fields, entry, value)
-        self.settle(rows)
-
-    def _apply(self, row, case, record, fields, entry, value) -> None:
-        """Write through the service, or in the check, run the service in a savepoint that is
-        rolled back: the check applies exactly the rules the commit will."""
-        try:
-            with transaction.atomic():
-                if record is None:
-                    made = type(self).create(actor=self.actor, case=case, **fields)
-                else:
-                    version = self.versions.get(f"{self.target}:{row.reference}", record.version)
-                    type(self).update(actor=self.actor, version=version,
-                                      **{self.model._meta.model_name: record}, **fields)
-                if not self.writing:
-                    transaction.set_rollback(True)
-                    return
-                if record is None:
-                    self.remember(self.target, [(row.reference, made, value)])
-                else:
-                    self.restamp(entry, value)
-        except ValidationError as error:
-            row.errors.update(errors_of(error))
-        except Conflict as conflict:
-            row.errors["external_reference"] = str(conflict.message)
-
-
-class AssuranceRows(_CaseChildRows):
-    target, model = Target.ASSURANCE, Assurance
-    create, update = staticmethod(assurance_create), staticmethod(assurance_update)
-
-
-class ProceedingRows(_CaseChildRows):
-    target, model = Target.PROCEEDING, ProceedingEvent
-    create = staticmethod(proceeding_create)
-
-    @staticmethod
-    def update(*, actor, version, proceedingevent, **fields):
-        return proceeding_update(actor=actor, proceeding=proceedingevent, version=version,
-                                 **fields)
-
-
-HANDLERS = {"cases": CaseRows, "assurances": AssuranceRows, "proceedings": ProceedingRows}

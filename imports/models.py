@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     CASES = "cases", _("Cases with their subjects and offences")
     ASSURANCES = "assurances", _("Assurances")
     PROCEEDINGS = "proceedings", _("Proceedings")
+    CHECKS = "checks", _("Checks made after surrender, with their findings")
 
 
 class DateFormat(models.TextChoices):
@@ -128,6 +129,7 @@ class ExternalReference(models.Model):
         CASE = "case", _("Case")
         ASSURANCE = "assurance", _("Assurance")
         PROCEEDING = "proceeding", _("Proceeding")
+        REPORT = "report", _("Check report")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     target = models.CharField(max_length=20, choices=Target.choices)

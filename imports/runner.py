@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 
 from cases.exceptions import Conflict
 
+from .children import AssuranceRows, CheckRows, ProceedingRows
 from .fields import Field, fields_of
-from .kinds import HANDLERS
+from .kinds import CaseRows
 from .reading import Table
 from .rows import Outcome, Row
 from .values import Invalid, Lookups, read
 
 BATCH = 1000
+HANDLERS = {"cases": CaseRows, "assurances": AssuranceRows, "proceedings": ProceedingRows,
+            "checks": CheckRows}
 
 
 class _RolledBack(Exception):

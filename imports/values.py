@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pycountry
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Country, LegalInstrument, Membership, Organisation, SharingGroup
@@ -30,6 +30,7 @@ from .fields import (
     INTEGER,
     LIST,
     MEMBER,
+    MOMENT,
     TEXT,
     Field,
     normalise,
@@ -135,6 +136,29 @@ def _date(cell, date_format: str) -> datetime.date | None:
     raise Invalid(_("Write the date as 2024-03-31 (or choose the file's date format)."))
 
 
+_TIME = re.compile(r"^(.+?)[ T](\d{1,2}):(\d{2})(?::\d{2})?$")
+
+
+def _moment(cell, date_format: str) -> datetime.datetime | None:
+    """A moment: a date and time, or a date alone (taken at noon), in the platform's time
+    zone."""
+    if isinstance(cell, datetime.datetime):
+        moment = cell
+    else:
+        text = _text(cell) if not isinstance(cell, datetime.date) else ""
+        match = _TIME.match(text)
+        day = _date(match.group(1) if match else cell, date_format)
+        if day is None:
+            return None
+        hour, minute = (int(match.group(2)), int(match.group(3))) if match else (12, 0)
+        if hour > 23 or minute > 59:
+            raise Invalid(_("This is not a time of day."))
+        moment = datetime.datetime.combine(day, datetime.time(hour, minute))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def _bool(cell) -> bool | None:
     if isinstance(cell, bool):
         return cell
@@ -179,12 +203,14 @@ def read(item: Field, cell, lookups: Lookups):
     kind = item.type
     if kind == DATE:
         return _date(cell, lookups.date_format)
+    if kind == MOMENT:
+        return _moment(cell, lookups.date_format)
     if kind == BOOL:
         return _bool(cell)
     text = _text(cell)
     if kind == LIST:
         parts = [part.strip() for part in text.split(";")] if text else []
-        if item.model_field.endswith(".category"):
+        if item.model_field and lookups.choices_of(item.model_field):
             return [_choice(part, item, lookups) if part else "" for part in parts]
         for part in parts:
             _check_length(part, item.model_field)

@@ -20,7 +20,6 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from weasyprint import HTML
 
 from cases import audit, policy
 from cases.models import Assurance, AuditEvent, Case, ProceedingEvent
@@ -120,6 +119,8 @@ def render_html(context: dict) -> str:
 
 def render_pdf(html: str) -> tuple[bytes, int]:
     """The PDF of `html` and its number of pages."""
+    from weasyprint import HTML  # imported when a file is drawn (see exports.report)
+
     document = HTML(string=html, base_url=None, url_fetcher=inline_only_fetcher()).render()
     out = io.BytesIO()
     document.write_pdf(out)

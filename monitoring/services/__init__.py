@@ -17,6 +17,7 @@ from .findings import (
     record_lapse,
 )
 from .follow_ups import follow_up_create, follow_up_update
+from .history import report_record_past
 from .notifications import notification_mark_read, notification_preferences_set
 from .plans import (
     _moments,
@@ -37,6 +38,7 @@ __all__ = [
     "calendar_feed_reset",
     "close_plan",
     "evidence_upload",
+    "report_record_past",
     "finding_comment_create",
     "finding_reshare",
     "finding_reshare_withdraw",

@@ -14,16 +14,13 @@ import base64
 import datetime
 import io
 import json
+from typing import TYPE_CHECKING
 
-import matplotlib
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from matplotlib.figure import Figure
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from cases.models import Assurance, Country, LegalInstrument
 from monitoring.models import Finding
@@ -31,6 +28,10 @@ from monitoring.models import Finding
 from .. import rates
 from ..record import SMALL_CELL, compliance_records, record_filters
 from . import summary
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from weasyprint.urls import URLFetcher
 
 TEMPLATE = "reporting/compliance_report.html"
 # TLP 2.0: the label's colour on a black background.
@@ -349,14 +350,15 @@ def _chart(title: str, alt: str, empty: str, figure: Figure | None, text_as_path
 
 def _svg_data_uri(figure: Figure, text_as_paths: bool) -> str:
     buffer = io.BytesIO()
-    with matplotlib.rc_context({**CHART_RC, "svg.fonttype": "path" if text_as_paths else "none"}):
+    fonttype = "path" if text_as_paths else "none"
+    with _matplotlib().rc_context({**CHART_RC, "svg.fonttype": fonttype}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _new_figure(rows: int) -> Figure:
-    with matplotlib.rc_context(CHART_RC):
-        return Figure(figsize=(CHART_WIDTH, 1.1 + 0.38 * max(rows, 1)), layout="constrained")
+    with _matplotlib().rc_context(CHART_RC):
+        return _figure()(figsize=(CHART_WIDTH, 1.1 + 0.38 * max(rows, 1)), layout="constrained")
 
 
 def outcomes_chart(by_type: list[dict], *, text_as_paths: bool = True) -> dict:
@@ -365,7 +367,7 @@ def outcomes_chart(by_type: list[dict], *, text_as_paths: bool = True) -> dict:
                    key=lambda c: _assurance_label(c["assurance_type"]), reverse=True)
     figure = None
     if cells:
-        with matplotlib.rc_context(CHART_RC):
+        with _matplotlib().rc_context(CHART_RC):
             figure = _new_figure(len(cells) + 1)
             axes = figure.add_subplot()
             labels = [_assurance_label(c["assurance_type"]) for c in cells]
@@ -400,7 +402,7 @@ def access_days_chart(states: list[tuple[str, dict]], *, text_as_paths: bool = T
     rows.reverse()  # barh draws from the bottom; keep the table's order top down
     figure = None
     if rows:
-        with matplotlib.rc_context(CHART_RC):
+        with _matplotlib().rc_context(CHART_RC):
             figure = _new_figure(len(rows))
             axes = figure.add_subplot()
             positions = range(len(rows))
@@ -435,8 +437,8 @@ def refusals_chart(by_year: list[dict], *, text_as_paths: bool = True) -> dict:
                     and c["year"] is not None), key=lambda c: c["year"])
     figure = None
     if cells:
-        with matplotlib.rc_context(CHART_RC):
-            figure = Figure(figsize=(CHART_WIDTH, 2.4), layout="constrained")
+        with _matplotlib().rc_context(CHART_RC):
+            figure = _figure()(figsize=(CHART_WIDTH, 2.4), layout="constrained")
             axes = figure.add_subplot()
             years = [str(c["year"]) for c in cells]
             shares = [float(rates.percent_of_share(c["access_refused_share"])) for c in cells]
@@ -466,12 +468,30 @@ def render_html(context: dict) -> str:
     return render_to_string(TEMPLATE, context)
 
 
+def _matplotlib():
+    """matplotlib, imported when a chart is first drawn: it and WeasyPrint weigh some 80 MB,
+    which a worker that never draws a report (an import, a sweep) need not carry."""
+    import matplotlib
+
+    return matplotlib
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    return Figure
+
+
 def inline_only_fetcher() -> URLFetcher:
     """A WeasyPrint URL fetcher that serves data URIs and refuses every other URL."""
+    from weasyprint.urls import URLFetcher
+
     return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
 
 
 def write_pdf(out, context: dict) -> None:
     """Write the PDF (WeasyPrint) of render_html(context) to the binary file object `out`."""
+    from weasyprint import HTML
+
     html = HTML(string=render_html(context), base_url=None, url_fetcher=inline_only_fetcher())
     html.write_pdf(out)
