@@ -54,7 +54,8 @@ class _CaseChildRows(_Handler):
                 row.errors["case_reference"] = _("No case of yours has this reference.")
                 continue
             fields = _given(row.values, [n for n in self.fields
-                                         if n not in ("external_reference", "case_reference")])
+                                         if n not in ("external_reference", "case_reference")],
+                            self.job.kind)
             value = digest({**fields, "case": case.pk})
             entry = known.get(row.reference)
             if entry is not None and entry.digest == value:

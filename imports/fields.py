@@ -191,3 +191,34 @@ def suggest(kind: str, headers: list[str]) -> dict[str, str]:
         taken.add(name)
         mapping[header] = name
     return mapping
+
+
+# An example row of each kind, for the file offered to start from (no real person in it).
+EXAMPLES: dict[str, dict[str, str]] = {
+    Kind.CASES: {
+        "external_reference": "NGO-2024-017", "subject_reference": "P-0042",
+        "subject_full_name": "Example Person", "subject_date_of_birth": "1980-02-03",
+        "subject_nationalities": "CN", "subject_consent_to_share": "yes",
+        "requesting_state": "CN", "requested_state": "FR", "channel": "extradition",
+        "request_date": "2024-01-10", "status": "judicial_phase",
+        "status_changed_on": "2024-02-01", "distribution": "organisation", "tlp": "amber",
+        "offence_description": "Fraud; Bribery",
+        "offence_category": "economic_corruption; economic_corruption",
+    },
+    Kind.ASSURANCES: {
+        "external_reference": "NGO-2024-017-A1", "case_reference": "NGO-2024-017",
+        "type": "no_death_penalty", "verbatim_text": "The death penalty will not be sought.",
+        "form": "diplomatic_note", "issuer": "Ministry of Foreign Affairs",
+        "issuer_level": "central_government", "given_on": "2024-03-01",
+    },
+    Kind.PROCEEDINGS: {
+        "external_reference": "NGO-2024-017-H1", "case_reference": "NGO-2024-017",
+        "kind": "hearing", "date": "2024-04-15", "authority": "Court of appeal",
+    },
+    Kind.CHECKS: {
+        "external_reference": "NGO-2024-017-V1", "case_reference": "NGO-2024-017",
+        "checked_at": "2024-06-10 10:30", "kind": "first_visit", "mode": "visit",
+        "access": "granted", "finding_assurance": "no_death_penalty",
+        "finding_outcome": "complied", "finding_severity": "low",
+    },
+}

@@ -33,8 +33,8 @@ from cases.services.cases import (
 from cases.services.common import today
 from cases.services.subjects import _validate_nationalities, _validate_subject, subject_update
 
-from .fields import fields_of
-from .models import ExternalReference
+from .fields import CHOICE, fields_of
+from .models import ExternalReference, Kind
 from .rows import Row, digest, required_missing
 from .status import forward_path
 from .values import errors_of
@@ -50,20 +50,22 @@ SUBJECT_FIELDS = {
     "subject_consent_to_share": "consent_to_share",
 }
 # Fields whose empty cell leaves the record's value as it is (or the default, for a new one):
-# they cannot be empty.
-KEPT_WHEN_EMPTY = {"requesting_state", "requested_state", "channel", "interpol_notice",
-                   "distribution", "tlp", "refugee_status", "reprisal_risk", "do_not_contact",
-                   "consent_to_record", "consent_to_share", "type", "form", "issuer_level",
-                   "kind", "date", "verbatim_text", "issuer"}
+# they cannot be empty. Every choice is one of them, and so are these.
+KEPT_WHEN_EMPTY = {"requesting_state", "requested_state", "date", "verbatim_text", "issuer",
+                   "subject_reprisal_risk", "subject_do_not_contact",
+                   "subject_consent_to_record", "subject_consent_to_share"}
 CASE_FIELDS = ("requesting_state", "requested_state", "channel", "legal_instrument",
                "legal_basis_note", "interpol_notice", "interpol_reference", "request_date",
                "arrest_date", "decision_date", "surrender_date", "distribution", "tlp",
                "sharing_group", "caseworker")
 
 
-def _given(values: dict, names) -> dict:
-    return {name: values[name] for name in names
-            if name in values and not (values[name] is None and name in KEPT_WHEN_EMPTY)}
+def _given(values: dict, names, kind: str) -> dict:
+    """The values of `names` the row gives: an empty cell of a field that cannot be empty
+    gives nothing."""
+    fields = fields_of(kind)
+    return {name: values[name] for name in names if name in values and not (
+        values[name] is None and (name in KEPT_WHEN_EMPTY or fields[name].type == CHOICE))}
 
 
 class _Handler:
@@ -117,7 +119,8 @@ class CaseRows(_Handler):
 
     def _subject_part(self, row: Row) -> tuple[str, dict, list]:
         values = row.values
-        fields = {SUBJECT_FIELDS[n]: v for n, v in _given(values, SUBJECT_FIELDS).items()}
+        given = _given(values, SUBJECT_FIELDS, Kind.CASES)
+        fields = {SUBJECT_FIELDS[name]: value for name, value in given.items()}
         nationalities = [{"country": c} for c in values.get("subject_nationalities", [])]
         return values.get("subject_reference") or row.reference, fields, nationalities
 
@@ -143,7 +146,7 @@ class CaseRows(_Handler):
         for row in rows:
             offences = self._offences(row)
             sref, subject_fields, nationalities = self._subject_part(row)
-            case_fields = _given(row.values, CASE_FIELDS)
+            case_fields = _given(row.values, CASE_FIELDS, Kind.CASES)
             status = {n: row.values[n] for n in ("status", "status_changed_on", "closure_reason")
                       if row.values.get(n)}
             reason = row.values.get("consent_override_reason") or ""

@@ -3,11 +3,16 @@ import. For caseworkers and org admins; everyone else gets 404, as for a record 
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 
 from cases import policy
 from cases.views.base import (
@@ -20,7 +25,7 @@ from cases.views.base import (
 )
 
 from . import services
-from .fields import FIELDS, fields_of
+from .fields import EXAMPLES, FIELDS, fields_of
 from .models import ColumnMapping, DateFormat, ImportJob, Kind
 
 Status = ImportJob.Status
@@ -160,11 +165,28 @@ class ImportDiscard(_ImportPage, ActionPage):
         return reverse("imports:list")
 
 
+class ExampleFile(_ImportPage, View):
+    """A CSV to start from: every field of the kind as a column, and one example row."""
+
+    def get(self, request, kind):
+        if kind not in FIELDS:
+            raise Http404
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([item.name for item in FIELDS[kind]])
+        writer.writerow([EXAMPLES[kind].get(item.name, "") for item in FIELDS[kind]])
+        response = HttpResponse(out.getvalue().encode("utf-8-sig"),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="example-{kind}.csv"'
+        return response
+
+
 urlpatterns = [
     path("imports/", ImportList.as_view(), name="list"),
     path("imports/<uuid:pk>/", ImportDetail.as_view(), name="detail"),
     path("imports/<uuid:pk>/commit/", ImportCommit.as_view(), name="commit"),
     path("imports/<uuid:pk>/discard/", ImportDiscard.as_view(), name="discard"),
+    path("imports/example-<slug:kind>.csv", ExampleFile.as_view(), name="example"),
 ]
 app_name = "imports"
 

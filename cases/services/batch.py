@@ -113,8 +113,11 @@ def subjects_create_many(*, actor: Actor, organisation: Organisation,
                 with transaction.atomic():
                     Subject.objects.bulk_create(subjects)
                 break
-            except IntegrityError:
-                # A reference drawn meanwhile by someone else: draw again.
+            except IntegrityError as error:
+                # A reference drawn meanwhile by someone else: draw again; anything else is
+                # not this loop's to hide.
+                if "reference" not in str(error):
+                    raise
                 continue
         else:
             raise RuntimeError("could not draw free subject references")

@@ -39,10 +39,11 @@ CHECKS = [
      "kind": "first_visit", "mode": "visit", "access": "granted",
      "assurances": "no_torture; A-monitoring_access", "outcomes": "complied; complied",
      "finding_severity": "low; low", "narrative": "Seen in good health.",
-     "refusal_reason": ""},
+     "refusal_reason": "", "privacy": "", "custody_phase": ""},
     {"reference": "V-2", "case": "NGO-1", "checked_at": "2024-04-10", "kind": "cadence",
      "mode": "visit", "access": "refused", "assurances": "", "outcomes": "",
-     "finding_severity": "", "narrative": "", "refusal_reason": "None given."},
+     "finding_severity": "", "narrative": "", "refusal_reason": "None given.",
+     "privacy": "private", "custody_phase": ""},
 ]
 
 

@@ -14,7 +14,8 @@ from tests.web.test_web_monitoring import signed_in
 from .support import CASE_ROW, csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
-PAGES = {"imports:list", "imports:detail", "imports:commit", "imports:discard"}
+PAGES = {"imports:list", "imports:detail", "imports:commit", "imports:discard",
+         "imports:example"}
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +81,22 @@ def test_the_org_admin_sees_and_discards_a_colleagues_import(world):
     assert client.post(f"/imports/{job.pk}/discard/").status_code == 302
     job.refresh_from_db()
     assert job.status == "discarded" and job.file == ""
+
+
+def test_the_example_files_map_themselves_and_import_in_turn(world):
+    client = signed_in(world.fr_caseworker)
+    for kind in ("cases", "assurances", "proceedings"):
+        answer = client.get(f"/imports/example-{kind}.csv")
+        assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
+        job = upload(world.fr_caseworker, answer.content, kind=kind, name=f"{kind}.csv")
+        assert all(job.mapping.values()), job.mapping
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            client.post(f"/imports/{job.pk}/", {
+                **{f"column_{i}": job.mapping[h] for i, h in enumerate(job.headers)},
+                "date_format": "iso"})
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            client.post(f"/imports/{job.pk}/commit/")
+        job.refresh_from_db()
+        assert job.status == "done", (kind, job.errors)
+    assert client.get("/imports/example-nothing.csv").status_code == 404
+    assert signed_in(world.fr_liaison).get("/imports/example-cases.csv").status_code == 404

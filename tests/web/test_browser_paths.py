@@ -209,7 +209,7 @@ def test_the_caseworker_path_and_the_main_pages_on_a_phone_in_three_languages(
                           f"/follow-ups/{visit.pk}/", "/notifications/", "/cases/new/",
                           f"/cases/{case.pk}/status/", f"/subjects/{case.subject_id}/",
                           f"/cases/{case.pk}/assurances/new/", f"/evidence/{evidence.pk}/",
-                          f"/findings/{finding.pk}/"],
+                          f"/findings/{finding.pk}/", "/imports/", "/calendar/"],
         "de_liaison": ["/", "/shared-with-us/", "/cases/"],
         "fr_auditor": ["/", "/record/", "/exports/", "/exports/new/?kind=compliance"],
     }
