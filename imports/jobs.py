@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import audit
 from cases.services.common import Actor
@@ -31,10 +33,14 @@ def run_job(job_id, commit: bool, actor) -> ImportJob:
             outcome = runner.run(job, actor, table, commit=commit,
                                  on_success=lambda o: _record(actor, job, o))
     except FileRejected as rejected:
-        job.status, job.message = Status.FAILED, rejected.message
-        job.finished_at = timezone.now()
-        job.save()
-        return job
+        return _failed(job, rejected.message)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the task is tried again
+    except Exception:
+        # Nothing was kept (the commit's transaction is undone); the page stops waiting.
+        _failed(job, _("The import stopped on an unexpected error; nothing was imported. "
+                       "The operators have the details."))
+        raise
     job.counts, job.errors, job.error_count = dict(outcome.counts), outcome.errors, \
         outcome.error_count
     job.rows_done, job.finished_at = job.rows, timezone.now()
@@ -48,6 +54,12 @@ def run_job(job_id, commit: bool, actor) -> ImportJob:
     else:
         job.status = Status.FAILED
     job.save()
+    return job
+
+
+def _failed(job: ImportJob, message: str) -> ImportJob:
+    job.status, job.message, job.finished_at = Status.FAILED, message, timezone.now()
+    job.save(update_fields=["status", "message", "finished_at"])
     return job
 
 

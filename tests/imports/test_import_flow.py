@@ -130,3 +130,19 @@ def test_a_record_changed_after_the_check_is_a_conflict_not_overwritten(world):
     assert [e["field"] for e in job.errors] == ["external_reference"]
     case.refresh_from_db()
     assert case.legal_basis_note == "Edited by hand" and str(case.request_date) == "2024-01-10"
+
+
+def test_an_unexpected_error_fails_the_import_and_keeps_nothing(world, monkeypatch):
+    from imports import jobs, runner
+
+    job = upload(world.fr_caseworker, csv_bytes([CASE_ROW]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner, "run", broken)
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.pk, False, world.fr_caseworker)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and "unexpected" in job.message
+    assert not Case.objects.exists()
