@@ -82,17 +82,25 @@ def is_expired(token: ApiToken, now: datetime.datetime) -> bool:
     return token.expiry <= now
 
 
-def touch(token: ApiToken, now: datetime.datetime | None = None) -> None:
-    """Note the token's use, at most once per LAST_USED_EVERY: no write when the row already
-    says it was used lately, and a conditional one otherwise (two requests at once write once)."""
+def stamp_use(record, field: str, every: datetime.timedelta,
+              now: datetime.datetime | None = None) -> None:
+    """Note that `record` (a token, a calendar feed) was used, in its datetime `field`, at most
+    once per `every`: no write when the row already says it was used lately, and a conditional
+    one otherwise (two requests at once write once)."""
     now = now or timezone.now()
-    stale = now - LAST_USED_EVERY
-    if token.last_used is not None and token.last_used >= stale:
+    stale = now - every
+    last = getattr(record, field)
+    if last is not None and last >= stale:
         return
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used__isnull=True) | Q(last_used__lt=stale)
-    ).update(last_used=now)
-    token.last_used = now
+    type(record).objects.filter(pk=record.pk).filter(
+        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": stale})
+    ).update(**{field: now})
+    setattr(record, field, now)
+
+
+def touch(token: ApiToken, now: datetime.datetime | None = None) -> None:
+    """Note the token's use, at most once per LAST_USED_EVERY."""
+    stamp_use(token, "last_used", LAST_USED_EVERY, now)
 
 
 # --- writing ------------------------------------------------------------------------------------

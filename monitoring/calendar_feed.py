@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from accounts import preferences
-from accounts.tokens import fingerprint
+from accounts.tokens import fingerprint, stamp_use
 from cases import policy
 
 from .models import CalendarFeed, FollowUp
@@ -94,16 +94,8 @@ def is_current(feed: CalendarFeed) -> bool:
 
 
 def touch(feed: CalendarFeed, now: datetime.datetime | None = None) -> None:
-    """Note the feed's use, at most once per LAST_USED_EVERY, with a conditional update (two
-    requests at once write once)."""
-    now = now or timezone.now()
-    stale = now - LAST_USED_EVERY
-    if feed.last_used_at is not None and feed.last_used_at >= stale:
-        return
-    CalendarFeed.objects.filter(pk=feed.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
-    ).update(last_used_at=now)
-    feed.last_used_at = now
+    """Note the feed's use, at most once per LAST_USED_EVERY."""
+    stamp_use(feed, "last_used_at", LAST_USED_EVERY, now)
 
 
 # --- what it holds ---------------------------------------------------------------------------
