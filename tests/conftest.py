@@ -39,6 +39,24 @@ ROLE_SHORT = {"caseworker": "caseworker", "liaison": "liaison", "auditor": "audi
               "org_admin": "admin"}
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """A run with a live server keeps its SQLite test database in a file.
+
+    On an in-memory database the live server hands its one connection to every request
+    thread, and a browser sends requests side by side (a page and its suggestions): one
+    thread's BEGIN then meets another's open statement and fails with "database table is
+    locked". On a file each thread opens a connection of its own, and writers queue on the
+    lock as they do in the embedded default (config/settings.py)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if (database["ENGINE"].endswith("sqlite3")
+            and any("live_server" in getattr(item, "fixturenames", ())
+                    for item in request.session.items)):
+        database.setdefault("TEST", {})["NAME"] = str(settings.RUN_ROOT / "browser.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _counters_of_its_own(settings):
     """Throttle and lockout counters start at zero in each test: the shared cache is keyed
