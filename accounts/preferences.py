@@ -36,6 +36,13 @@ def language_for_mail(user: AbstractBaseUser) -> str:
     return language_of(user) or settings.LANGUAGE_CODE
 
 
+def languages_for_mail(user_ids) -> dict[int, str]:
+    """`language_for_mail` of many people at once: one query, whatever their number."""
+    chosen = dict(UserPreference.objects.filter(user_id__in=user_ids).exclude(language="")
+                  .values_list("user_id", "language"))
+    return {user_id: chosen.get(user_id) or settings.LANGUAGE_CODE for user_id in user_ids}
+
+
 def language_set(*, actor: AbstractBaseUser, language: str) -> UserPreference:
     """The caller's own choice of language ("" to follow the browser), audited when it
     changes."""

@@ -430,6 +430,8 @@ MONITORING_SWEEP_SECONDS = env.int("MONITORING_SWEEP_SECONDS", default=300)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+# Notifications one delivery run claims and sends over one mail connection.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=500)
 NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
     "NOTIFICATION_MESSAGE_ID_DOMAIN", default="extradition-monitor.local"
 )

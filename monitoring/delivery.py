@@ -1,22 +1,29 @@
-"""Delivering the outbox: each notification is claimed by one deliverer (a lease written with a
-conditional update), sent, and marked sent or failed with its error and next attempt.
+"""Delivering the outbox a batch at a time: a deliverer claims a batch of pending
+notifications (`FOR UPDATE SKIP LOCKED`, so deliverers side by side take different rows, and a
+lease on each), checks in one query per recipient that each may still see what it is about,
+sends them over one mail connection, and records what it sent every hundred messages or every
+second, with the errors and next attempts of what failed.
 
-A worker that dies mid-delivery leaves its lease to expire; the next run takes the row again.
-The e-mail's Message-ID is derived from the deduplication key, so in the one window that
-cannot be closed (the mail server accepted the message, the worker died before recording it)
-a second copy carries the same Message-ID and mail clients show it once.
-"""
+A worker that dies mid-batch leaves its leases to expire; the next run takes those rows again.
+The e-mail's Message-ID is derived from the deduplication key, so in the window that cannot be
+closed (the mail server accepted a message, the worker died before recording it: at most the
+last second's messages) a second copy carries the same Message-ID, which a relay or mail client
+drops as a duplicate."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db.models import Q
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from accounts import preferences
@@ -29,6 +36,10 @@ log = logging.getLogger(__name__)
 
 LEASE = datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
 MAX_ATTEMPTS = 8
+# Notifications claimed at once, and how often a batch records what it sent.
+BATCH = settings.NOTIFICATION_BATCH_SIZE
+FLUSH_EVERY = 100
+FLUSH_SECONDS = 1.0
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -59,13 +70,12 @@ def _message_id(dedup_key: str) -> str:
     return hashlib.sha256(dedup_key.encode()).hexdigest()[:40]
 
 
-def _message(notification: Notification) -> EmailMessage:
+def _message(notification: Notification, language: str) -> EmailMessage:
     """The e-mail, in the recipient's language (the platform's unless they chose one), its
     moments in the platform's time zone; a notice without params as it was stored."""
     domain = settings.NOTIFICATION_MESSAGE_ID_DOMAIN
     subject, body = notification.subject, notification.body
     if notification.params:
-        language = preferences.language_for_mail(notification.recipient)
         with translation.override(language), timezone.override(settings.TIME_ZONE):
             title, body = notification.text()
         subject = f"{Notification.EMAIL_PREFIX}{title}"
@@ -111,44 +121,173 @@ def _still_for(notification: Notification) -> bool:
     return False
 
 
-def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
-    """Deliver one notification if this caller wins its lease; returns what happened."""
-    now = now or timezone.now()
-    if not claim(notification_id, now):
-        return "skipped"
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    attempts = notification.attempts + 1
-    if not _still_for(notification):
-        # The recipient left the organisation or the case was narrowed since the alert was
-        # written: it is not sent.
-        Notification.objects.filter(pk=notification_id).update(
-            attempts=attempts, failed=True, lease_until=None,
-            last_error="The recipient can no longer see what this is about.",
-        )
-        return "withheld"
-    try:
-        if notification.send_email and notification.recipient.email:
-            _message(notification).send(fail_silently=False)
-    except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is recorded
-        log.warning("delivery of notification %s failed: %s", notification_id, exc)
-        Notification.objects.filter(pk=notification_id).update(
+def claim_batch(now: datetime.datetime, limit: int) -> tuple[list[int], datetime.datetime]:
+    """Claim up to `limit` pending notifications, oldest first, and the moment their lease
+    ends. Rows another deliverer is claiming at the same moment are skipped, not waited for
+    (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer, whose transaction takes
+    the lock at BEGIN)."""
+    with transaction.atomic():
+        ids = list(pending(now).order_by("pk").select_for_update(skip_locked=True)
+                   .values_list("pk", flat=True)[:limit])
+        lease_until = max(now, timezone.now()) + LEASE
+        if ids:
+            Notification.objects.filter(pk__in=ids).update(lease_until=lease_until)
+    return ids, lease_until
+
+
+def _visible_cases(notifications: list[Notification]) -> set[tuple[int, int]]:
+    """(recipient, case) pairs among `notifications` that the recipient may still see: one
+    query per recipient, whatever the number of notifications."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    recipients = {}
+    for notification in notifications:
+        if notification.case_id is not None and notification.kind not in _STILL_FOR:
+            wanted[notification.recipient_id].add(notification.case_id)
+            recipients[notification.recipient_id] = notification.recipient
+    return {
+        (recipient_id, case_id)
+        for recipient_id, case_ids in wanted.items()
+        for case_id in policy.visible(recipients[recipient_id], Case)
+        .filter(pk__in=case_ids).values_list("pk", flat=True)
+    }
+
+
+class _Batch:
+    """The outcome of a claimed batch, written a few rows at a time: what was sent is
+    recorded at least every FLUSH_EVERY messages or FLUSH_SECONDS, so a worker killed
+    mid-batch resends at most those few (with the same Message-ID) and nothing else."""
+
+    def __init__(self, lease_until: datetime.datetime):
+        self.lease_until = lease_until
+        self.sent: list[int] = []
+        self.flushed_at = time.monotonic()
+        self.counts = {"sent": 0, "failed": 0, "skipped": 0, "withheld": 0}
+
+    def record_sent(self, notification_id: int) -> None:
+        self.sent.append(notification_id)
+        self.counts["sent"] += 1
+        if (len(self.sent) >= FLUSH_EVERY
+                or time.monotonic() - self.flushed_at >= FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.sent:
+            Notification.objects.filter(pk__in=self.sent).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="",
+                lease_until=None)
+            self.sent = []
+        self.flushed_at = time.monotonic()
+
+    def withhold(self, ids: list[int]) -> None:
+        if ids:
+            # The recipient left the organisation or the case was narrowed since the alert
+            # was written: it is not sent.
+            Notification.objects.filter(pk__in=ids).update(
+                attempts=F("attempts") + 1, failed=True, lease_until=None,
+                last_error="The recipient can no longer see what this is about.")
+            self.counts["withheld"] += len(ids)
+
+    def fail(self, notification: Notification, exc: Exception) -> None:
+        log.warning("delivery of notification %s failed: %s", notification.pk, exc)
+        attempts = notification.attempts + 1
+        Notification.objects.filter(pk=notification.pk).update(
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=timezone.now() + backoff(attempts),
             failed=attempts >= MAX_ATTEMPTS,
             lease_until=None,
         )
-        return "failed"
-    Notification.objects.filter(pk=notification_id).update(
-        sent_at=timezone.now(), attempts=attempts, last_error="", lease_until=None
-    )
-    return "sent"
+        self.counts["failed"] += 1
+
+    def release(self, ids: list[int]) -> None:
+        """Hand back claims not reached before the lease's margin: another run takes them."""
+        if ids:
+            Notification.objects.filter(pk__in=ids, lease_until=self.lease_until,
+                                        sent_at__isnull=True).update(lease_until=None)
+            self.counts["skipped"] += len(ids)
+
+
+def _deliver_claimed(ids: list[int], lease_until: datetime.datetime) -> dict[str, int]:
+    """Send the claimed notifications over one mail connection. Sending stops while half the
+    lease is left, so a claim is never sent after its lease could have passed to another."""
+    batch = _Batch(lease_until)
+    notifications = list(Notification.objects.select_related("recipient").filter(pk__in=ids)
+                         .order_by("pk"))
+    seen_cases = _visible_cases(notifications)
+
+    def still_for(notification: Notification) -> bool:
+        check = _STILL_FOR.get(notification.kind)
+        if check is not None:
+            return check(notification)
+        return (notification.recipient_id, notification.case_id) in seen_cases
+
+    languages = preferences.languages_for_mail({n.recipient_id for n in notifications})
+    withheld = [n.pk for n in notifications if not still_for(n)]
+    batch.withhold(withheld)
+    to_send = [n for n in notifications if n.pk not in set(withheld)]
+    deadline = lease_until - LEASE / 2
+    # One connection to the mail server for the batch, opened at the first message and again
+    # after a failure (a server that dropped the connection is dialled anew).
+    mail = get_connection()
+    opened = False
+    try:
+        for position, notification in enumerate(to_send):
+            if timezone.now() >= deadline:
+                batch.flush()
+                batch.release([n.pk for n in to_send[position:]])
+                break
+            try:
+                if notification.send_email and notification.recipient.email:
+                    if not opened:
+                        mail.open()
+                        opened = True
+                    message = _message(notification, languages[notification.recipient_id])
+                    message.connection = mail
+                    message.send(fail_silently=False)
+            except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is kept
+                batch.fail(notification, exc)
+                if opened:
+                    opened = False
+                    with contextlib.suppress(Exception):
+                        mail.close()
+                continue
+            batch.record_sent(notification.pk)
+    finally:
+        if opened:
+            mail.close()
+    batch.flush()
+    return batch.counts
+
+
+def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:
+    """Deliver one notification if this caller wins its lease; returns what happened."""
+    now = now or timezone.now()
+    if not claim(notification_id, now):
+        return "skipped"
+    lease_until = Notification.objects.values_list("lease_until", flat=True).get(
+        pk=notification_id)
+    counts = _deliver_claimed([notification_id], lease_until)
+    return next(outcome for outcome, count in counts.items() if count)
+
+
+def deliver_batch(now: datetime.datetime | None = None, size: int = BATCH) -> dict[str, int]:
+    """Claim one batch of pending notifications and deliver it; counts by outcome, with
+    "claimed" for how many this run took."""
+    ids, lease_until = claim_batch(now or timezone.now(), size)
+    counts = _deliver_claimed(ids, lease_until) if ids else dict.fromkeys(
+        ("sent", "failed", "skipped", "withheld"), 0)
+    return {**counts, "claimed": len(ids)}
 
 
 def deliver_pending(now: datetime.datetime | None = None, limit: int = 1000) -> dict[str, int]:
+    """Deliver up to `limit` pending notifications, a batch at a time."""
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "skipped": 0, "withheld": 0}
-    ids = list(pending(now).order_by("pk").values_list("pk", flat=True)[:limit])
-    for notification_id in ids:
-        counts[deliver(notification_id, now)] += 1
+    while limit > 0:
+        done = deliver_batch(now, min(BATCH, limit))
+        for outcome in counts:
+            counts[outcome] += done[outcome]
+        if done["claimed"] == 0:
+            break
+        limit -= done["claimed"]
     return counts

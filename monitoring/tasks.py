@@ -37,16 +37,31 @@ def retention_task() -> dict:
     return {"notices": report.notices, "erased": report.erased}
 
 
+# Delivery runs queued side by side at most: each claims its own batch.
+DELIVERERS = 4
+
+
 @shared_task(name="monitoring.deliver_pending", **RETRY)
 def deliver_pending_task() -> int:
-    """Fan out one delivery task per pending notification: any worker may take each."""
-    ids = list(delivery.pending(delivery.timezone.now()).order_by("pk").values_list(
-        "pk", flat=True)[:5000])
-    for notification_id in ids:
-        deliver_task.delay(notification_id)
-    return len(ids)
+    """Queue delivery runs for what is pending, one per batch up to DELIVERERS: any worker may
+    take each, and each run claims a batch of its own."""
+    pending = delivery.pending(delivery.timezone.now()).count()
+    runs = min(DELIVERERS, -(-pending // delivery.BATCH))
+    for _run in range(runs):
+        deliver_batch_task.delay()
+    return runs
+
+
+@shared_task(name="monitoring.deliver_batch", **RETRY)
+def deliver_batch_task() -> dict:
+    """Deliver one batch; a full batch means more may wait, so another run is queued."""
+    counts = delivery.deliver_batch()
+    if counts["claimed"] == delivery.BATCH:
+        deliver_batch_task.delay()
+    return counts
 
 
 @shared_task(name="monitoring.deliver", **RETRY)
 def deliver_task(notification_id: int) -> str:
+    """One notification (runs queued one per notification before delivery went by batches)."""
     return delivery.deliver(notification_id)
