@@ -1,7 +1,7 @@
 """Delivering the outbox a batch at a time: a deliverer claims a batch of pending
 notifications (`FOR UPDATE SKIP LOCKED`, so deliverers side by side take different rows, and a
 lease on each), checks in one query per recipient that each may still see what it is about,
-sends them over one mail connection, and records what it sent every hundred messages or every
+sends them over one mail connection, and records what it sent every 250 messages or every
 second, with the errors and next attempts of what failed.
 
 A worker that dies mid-batch leaves its leases to expire; the next run takes those rows again.
@@ -38,7 +38,7 @@ LEASE = datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
 MAX_ATTEMPTS = 8
 # Notifications claimed at once, and how often a batch records what it sent.
 BATCH = settings.NOTIFICATION_BATCH_SIZE
-FLUSH_EVERY = 100
+FLUSH_EVERY = 250
 FLUSH_SECONDS = 1.0
 
 
@@ -70,14 +70,13 @@ def _message_id(dedup_key: str) -> str:
     return hashlib.sha256(dedup_key.encode()).hexdigest()[:40]
 
 
-def _message(notification: Notification, language: str) -> EmailMessage:
-    """The e-mail, in the recipient's language (the platform's unless they chose one), its
-    moments in the platform's time zone; a notice without params as it was stored."""
+def _message(notification: Notification) -> EmailMessage:
+    """The e-mail, in the active language (the caller's: the recipient's), its moments in the
+    active time zone (the platform's); a notice without params as it was stored."""
     domain = settings.NOTIFICATION_MESSAGE_ID_DOMAIN
     subject, body = notification.subject, notification.body
     if notification.params:
-        with translation.override(language), timezone.override(settings.TIME_ZONE):
-            title, body = notification.text()
+        title, body = notification.text()
         subject = f"{Notification.EMAIL_PREFIX}{title}"
     return EmailMessage(
         subject=subject,
@@ -122,12 +121,12 @@ def _still_for(notification: Notification) -> bool:
 
 
 def claim_batch(now: datetime.datetime, limit: int) -> tuple[list[int], datetime.datetime]:
-    """Claim up to `limit` pending notifications, oldest first, and the moment their lease
-    ends. Rows another deliverer is claiming at the same moment are skipped, not waited for
-    (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer, whose transaction takes
-    the lock at BEGIN)."""
+    """Claim up to `limit` pending notifications, a recipient's together (oldest first), and
+    the moment their lease ends. Rows another deliverer is claiming at the same moment are
+    skipped, not waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer,
+    whose transaction takes the lock at BEGIN)."""
     with transaction.atomic():
-        ids = list(pending(now).order_by("pk").select_for_update(skip_locked=True)
+        ids = list(pending(now).order_by("recipient_id", "pk").select_for_update(skip_locked=True)
                    .values_list("pk", flat=True)[:limit])
         lease_until = max(now, timezone.now()) + LEASE
         if ids:
@@ -222,16 +221,31 @@ def _deliver_claimed(ids: list[int], lease_until: datetime.datetime) -> dict[str
         return (notification.recipient_id, notification.case_id) in seen_cases
 
     languages = preferences.languages_for_mail({n.recipient_id for n in notifications})
-    withheld = [n.pk for n in notifications if not still_for(n)]
-    batch.withhold(withheld)
-    to_send = [n for n in notifications if n.pk not in set(withheld)]
+    withheld = {n.pk for n in notifications if not still_for(n)}
+    batch.withhold(sorted(withheld))
+    # Each in the recipient's language (the platform's unless they chose one), a language's
+    # messages together; moments in the platform's time zone.
+    to_send = sorted((n for n in notifications if n.pk not in withheld),
+                     key=lambda n: (languages[n.recipient_id], n.pk))
     deadline = lease_until - LEASE / 2
     # One connection to the mail server for the batch, opened at the first message and again
     # after a failure (a server that dropped the connection is dialled anew).
-    mail = get_connection()
+    with (translation.override(translation.get_language()),
+          timezone.override(settings.TIME_ZONE)):
+        _send(to_send, languages, get_connection(), batch, deadline)
+    batch.flush()
+    return batch.counts
+
+
+def _send(to_send: list[Notification], languages: dict[int, str], mail, batch: _Batch,
+          deadline: datetime.datetime) -> None:
+    """Send `to_send` in order over `mail`, each in its recipient's language, until the
+    deadline; what is not reached by then is handed back."""
     opened = False
     try:
         for position, notification in enumerate(to_send):
+            if translation.get_language() != languages[notification.recipient_id]:
+                translation.activate(languages[notification.recipient_id])
             if timezone.now() >= deadline:
                 batch.flush()
                 batch.release([n.pk for n in to_send[position:]])
@@ -241,7 +255,7 @@ def _deliver_claimed(ids: list[int], lease_until: datetime.datetime) -> dict[str
                     if not opened:
                         mail.open()
                         opened = True
-                    message = _message(notification, languages[notification.recipient_id])
+                    message = _message(notification)
                     message.connection = mail
                     message.send(fail_silently=False)
             except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is kept
@@ -255,8 +269,6 @@ def _deliver_claimed(ids: list[int], lease_until: datetime.datetime) -> dict[str
     finally:
         if opened:
             mail.close()
-    batch.flush()
-    return batch.counts
 
 
 def deliver(notification_id: int, now: datetime.datetime | None = None) -> str:

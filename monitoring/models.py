@@ -474,12 +474,13 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
-            # The pending outbox, keyed by id: a claim of one row and the ordered list of
-            # pending rows both read it directly, however long the backlog.
+            # The pending outbox in the order delivery claims it: a batch takes one
+            # recipient's notifications together (their visibility is one query), reading
+            # the index directly however long the backlog.
             models.Index(
-                fields=["id"],
+                fields=["recipient", "id"],
                 condition=models.Q(sent_at__isnull=True, failed=False),
-                name="notification_pending_by_id",
+                name="notification_pending_by_user",
             ),
         ]
 
@@ -519,7 +520,8 @@ class Notification(models.Model):
         params = self.params or {}
         if not params.get("body"):
             return self.title, self.body
-        words = {"kind": str(self.get_kind_display()), **params.get("args", {})}
+        # The label straight from the choices (get_kind_display rebuilds a dict of them).
+        words = {"kind": str(_KIND_LABELS.get(self.kind, self.kind)), **params.get("args", {})}
         words.update({name: gettext(msgid) for name, msgid in params.get("terms", {}).items()})
         words.update({name: _written(value) for name, value in params.get("dates", {}).items()})
         return (_filled(params.get("title") or self.TITLE, words),
@@ -532,6 +534,9 @@ class Notification(models.Model):
     @property
     def localized_body(self) -> str:
         return self.text()[1]
+
+
+_KIND_LABELS = dict(Notification.Kind.choices)
 
 
 def _filled(msgid: str, words: dict) -> str:
