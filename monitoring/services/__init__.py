@@ -15,6 +15,7 @@ from .findings import (
     finding_share,
     finding_update,
     record_lapse,
+    record_lapses,
 )
 from .follow_ups import follow_up_create, follow_up_update
 from .history import report_record_past
@@ -27,6 +28,7 @@ from .plans import (
     plan_for_case,
     plan_update,
     schedule_next,
+    schedule_next_after_lapses,
 )
 from .reports import report_submit
 
@@ -53,6 +55,8 @@ __all__ = [
     "plan_for_case",
     "plan_update",
     "record_lapse",
+    "record_lapses",
     "report_submit",
     "schedule_next",
+    "schedule_next_after_lapses",
 ]

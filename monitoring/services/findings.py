@@ -211,26 +211,47 @@ def finding_comment_create(
 
 def record_lapse(*, follow_up: FollowUp, now: datetime.datetime) -> Finding | None:
     """A missed follow-up is a lapse of monitoring: a finding against the monitoring side."""
-    assurance = follow_up.case.assurances.filter(type=Assurance.Type.MONITORING_ACCESS).first()
-    finding, created = Finding.objects.get_or_create(
-        follow_up=follow_up,
-        outcome=Finding.Outcome.MONITORING_LAPSED,
-        defaults={
-            "case_id": follow_up.case_id,
-            "assurance": assurance,
-            "severity": Finding.Severity.HIGH,
-            "confidence": Finding.Confidence.HIGH,
-            "observed_at": now,
-            "evidence_summary": _("No check was reported by %(date)s.") % {
+    return next(iter(record_lapses(follow_ups=[follow_up], now=now)), None)
+
+
+def record_lapses(*, follow_ups: list[FollowUp], now: datetime.datetime) -> list[Finding]:
+    """The lapse finding of each missed follow-up that has none yet (with its case loaded),
+    against the case's first monitoring-access assurance, each with its audit event: a few
+    statements however many lapsed."""
+    done = set(Finding.objects.filter(
+        follow_up_id__in=[f.pk for f in follow_ups], outcome=Finding.Outcome.MONITORING_LAPSED,
+    ).values_list("follow_up_id", flat=True))
+    follow_ups = [f for f in follow_ups if f.pk not in done]
+    if not follow_ups:
+        return []
+    assurances: dict[int, int] = {}
+    for case_id, assurance_id in Assurance.objects.filter(
+        case_id__in={f.case_id for f in follow_ups}, type=Assurance.Type.MONITORING_ACCESS,
+    ).order_by("created_at", "pk").values_list("case_id", "pk"):
+        assurances.setdefault(case_id, assurance_id)
+    findings = [
+        Finding(
+            follow_up=follow_up,
+            case=follow_up.case,
+            outcome=Finding.Outcome.MONITORING_LAPSED,
+            assurance_id=assurances.get(follow_up.case_id),
+            severity=Finding.Severity.HIGH,
+            confidence=Finding.Confidence.HIGH,
+            observed_at=now,
+            evidence_summary=_("No check was reported by %(date)s.") % {
                 "date": follow_up.missed_at.date().isoformat()},
             # Like a finding of a report, a lapse travels as far as its case.
-            "distribution": follow_up.case.distribution,
-            "sharing_group_id": follow_up.case.sharing_group_id,
-            "tlp": follow_up.case.tlp,
-            "shared_at": now if follow_up.case.distribution in SHARED else None,
-        },
-    )
-    if created:
-        audit.record(None, AuditAction.CREATE, finding, organisation_id=follow_up.case.owner_id,
-                     detail={"outcome": finding.outcome, "follow_up": str(follow_up.pk)})
-    return finding if created else None
+            distribution=follow_up.case.distribution,
+            sharing_group_id=follow_up.case.sharing_group_id,
+            tlp=follow_up.case.tlp,
+            shared_at=now if follow_up.case.distribution in SHARED else None,
+        )
+        for follow_up in follow_ups
+    ]
+    Finding.objects.bulk_create(findings)
+    audit.record_many([
+        audit.Entry(None, AuditAction.CREATE, finding, organisation_id=finding.case.owner_id,
+                    detail={"outcome": finding.outcome, "follow_up": str(finding.follow_up_id)})
+        for finding in findings
+    ])
+    return findings

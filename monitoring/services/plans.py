@@ -62,6 +62,32 @@ def schedule_next(*, plan: MonitoringPlan, after: datetime.datetime) -> FollowUp
     return follow_up
 
 
+def schedule_next_after_lapses(*, plans: list[MonitoringPlan], after: datetime.datetime
+                               ) -> list[FollowUp]:
+    """`schedule_next` for each active plan of `plans` that has no open regular check (their
+    checks just lapsed): a few statements however many plans."""
+    plans = [plan for plan in plans if plan.active]
+    busy = set(FollowUp.objects.filter(
+        plan_id__in=[plan.pk for plan in plans], kind=Kind.CADENCE, status__in=FollowUp.OPEN,
+    ).values_list("plan_id", flat=True))
+    plans = [plan for plan in plans if plan.pk not in busy]
+    if not plans:
+        return []
+    last: dict = {}
+    for plan_id, assignee_id in FollowUp.objects.filter(
+        plan_id__in=[plan.pk for plan in plans], assignee__isnull=False,
+    ).order_by("plan_id", "-created_at").values_list("plan_id", "assignee_id"):
+        last.setdefault(plan_id, assignee_id)
+    defaults = default_assignees([plan.case for plan in plans if plan.pk not in last])
+    follow_ups = []
+    for plan in plans:
+        earliest, latest = _window(plan)
+        follow_ups.append(_new_follow_up(
+            plan, Kind.CADENCE, after + earliest * DAY, after + latest * DAY,
+            assignee_id=last.get(plan.pk) or defaults.get(plan.case_id)))
+    return FollowUp.objects.bulk_create(follow_ups)
+
+
 def _last_assignee(plan: MonitoringPlan) -> int | None:
     return (
         FollowUp.objects.filter(plan=plan, assignee__isnull=False)
@@ -74,12 +100,22 @@ def _last_assignee(plan: MonitoringPlan) -> int | None:
 def default_assignee(case: Case) -> int | None:
     """Who a new follow-up of the case goes to: its caseworker, else the member the
     organisation's settings name; either only while still a member."""
-    candidates = [case.caseworker_id, MonitoringSettings.objects.filter(
-        organisation_id=case.owner_id).values_list("default_assignee_id", flat=True).first()]
-    candidates = [pk for pk in candidates if pk is not None]
+    return default_assignees([case]).get(case.pk)
+
+
+def default_assignees(cases: list[Case]) -> dict[int, int | None]:
+    """`default_assignee` of each of `cases`, by case id, in two queries."""
+    named = dict(MonitoringSettings.objects.filter(
+        organisation_id__in={case.owner_id for case in cases}).values_list(
+        "organisation_id", "default_assignee_id"))
+    candidates = {case.pk: [pk for pk in (case.caseworker_id, named.get(case.owner_id))
+                            if pk is not None] for case in cases}
     members = set(Membership.objects.filter(
-        organisation_id=case.owner_id, user_id__in=candidates).values_list("user_id", flat=True))
-    return next((pk for pk in candidates if pk in members), None)
+        organisation_id__in={case.owner_id for case in cases},
+        user_id__in={pk for pks in candidates.values() for pk in pks},
+    ).values_list("organisation_id", "user_id"))
+    return {case.pk: next((pk for pk in candidates[case.pk] if (case.owner_id, pk) in members),
+                          None) for case in cases}
 
 
 def _silence_due(plan: MonitoringPlan, since: datetime.datetime) -> datetime.datetime:
