@@ -176,6 +176,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# A read replica of the default database, for the compliance record and the risk brief
+# (cases/replica.py): their reads go there, every write and every other read stays on default.
+if env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = env.db_url("REPLICA_DATABASE_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASE_REPLICA_ALIAS = "replica"
+else:
+    DATABASE_REPLICA_ALIAS = None
+DATABASE_ROUTERS = ["cases.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

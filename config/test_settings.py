@@ -55,3 +55,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options": " ".join(filter(None, [_options.get("options"),
                                           "-c extradition_monitor.allow_audit_wipe=on"])),
     }}}
+
+# A second connection to the test database, standing in for a read replica: the tests of
+# cases/replica.py turn it on (DATABASE_REPLICA_ALIAS); otherwise nothing reads through it.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
+DATABASE_REPLICA_ALIAS = None

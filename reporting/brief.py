@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from cases import policy
 from cases.models import Case
+from cases.replica import replica_reads
 from monitoring.models import Finding
 
 from .record import compliance_records, counted_findings
@@ -19,10 +20,12 @@ AFTER_SURRENDER = (
 WARNING_OUTCOMES = (Finding.Outcome.BREACH, Finding.Outcome.ACCESS_DENIED)
 
 
+@replica_reads()
 def earlier_surrenders(user, case: Case) -> list[dict]:
     """Earlier surrenders to the same state whose monitoring is open, unverified, or has an open
     breach or access refusal: those the user may see by reference, the others (counted in
-    aggregates only) without anything that points to them."""
+    aggregates only) without anything that points to them. Read from the replica where there
+    is one."""
     visible = set(policy.visible_case_ids(user).values_list("pk", flat=True).filter(
         requesting_state_id=case.requesting_state_id, status__in=AFTER_SURRENDER))
     counted = counted_findings(user).filter(case__requesting_state_id=case.requesting_state_id)

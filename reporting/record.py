@@ -21,6 +21,7 @@ from django.db.models import CharField, F, Min
 from django.db.models.functions import Cast, ExtractYear
 
 from cases import policy
+from cases.replica import replica_reads
 from monitoring.models import CheckReport, Finding
 
 from . import rates
@@ -98,11 +99,12 @@ def _key_of(grouping: tuple):
     return itemgetter(*[_POSITION[name] for name in grouping])
 
 
+@replica_reads()
 def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     """The record under each of `groupings` (tuples of GROUPINGS' keys; the empty tuple for
     the whole record as one cell), from one read of the findings that count for `user` and
     one of their cases' first access: a page or a report that shows the record several ways
-    reads the data once."""
+    reads the data once. The reads go to the read replica where there is one."""
     groupings = [tuple(g) for g in groupings]
     findings = counted_findings(user).filter(**(filters or {}))
     distinct = list(dict.fromkeys(groupings))
