@@ -15,6 +15,13 @@ network, DEBUG off); the printout gives the first request's server time and the 
 all, the statements of one request and the response size. (The record's charts are drawn once
 for a given set of numbers, so its first request is the one that draws them.) Server time
 here is the whole request inside Django: middleware, views, queries and templates.
+
+Then the lists of the scale issue (the API's findings, follow-ups and cases, the web case and
+follow-up lists), as the busiest organisation's caseworker: one line per measure with the
+fastest and median server time of `--repeat` requests, the time inside the database (SQL) of
+the median request, their ratio, and the target it is held to (`--lists-only` measures only
+these, on what `--reuse` finds or a fresh seeding; `--explain` adds the plan of each measure's
+slowest statement).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -54,6 +62,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true",
                         help="measure the database an earlier run seeded, without reseeding")
+    parser.add_argument("--lists-only", action="store_true",
+                        help="measure only the lists of the scale issue, not every page")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of each list measure's slowest statement")
     return parser.parse_args(argv)
 
 
@@ -118,27 +130,134 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int, int, int]
             len(response.content))
 
 
-def report(title: str, users, repeat: int) -> None:
+def signed_in(user):
+    """A test client of `user`, signed in with an authenticator app, as its pages require."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    client = Client()
+    client.force_login(user)
+    device = next(devices_for_user(user), None) or TOTPDevice.objects.create(
+        user=user, name="Authenticator app")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def report(title: str, users, repeat: int) -> None:
     print(f"\n{title}")
     print(f"{'page':<38} {'user':<26} {'first ms':>8} {'ms':>8} {'SQL':>5} {'status':>6} "
           f"{'KB':>7}")
     for user in users:
-        client = Client()
-        client.force_login(user)
-        # Signed in with an authenticator app (the demo account's), as its pages require.
-        device = next(devices_for_user(user), None) or TOTPDevice.objects.create(
-            user=user, name="Authenticator app")
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        client = signed_in(user)
         for name, url in pages(user):
             first, ms, statements, status, size = measure(client, url, repeat)
             print(f"{name:<38} {user.username:<26} {first:8.1f} {ms:8.1f} {statements:5d} "
                   f"{status:6d} {size / 1024:7.1f}")
+
+
+# --- the lists of the scale issue ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a measure is held to: at most `ms` of server time, or at most `ratio` times its
+    own time in the database."""
+
+    ms: float | None = None
+    ratio: float | None = None
+
+    def met(self, ms: float, sql_ms: float) -> bool:
+        if self.ms is not None:
+            return ms <= self.ms
+        return sql_ms > 0 and ms / sql_ms <= self.ratio
+
+    def __str__(self) -> str:
+        return f"<= {self.ms:.0f} ms" if self.ms is not None else f"<= {self.ratio:g}x SQL"
+
+
+FAST = Target(ms=30)
+CASE_ORDERINGS = ["created_at", "reference", "request_date", "surrender_date",
+                  "status_changed_on"]
+
+
+def list_urls(user) -> list[tuple[str, str, Target | None]]:
+    """(measure, URL, target) of the lists: the API's first pages in every ordering the cases
+    list offers, a later page, a search by reference, and the web lists (no target given)."""
+    from cases import policy
+    from cases.models import Case
+
+    mine = list(policy.roles(user))
+    references = Case.objects.filter(owner_id__in=mine).order_by("reference").values_list(
+        "reference", flat=True)
+    # A reference less its last character: the ten or so cases whose reference starts so.
+    typed = references[len(references) // 2][:-1] if references else "B-0001"
+    out = [
+        ("API findings, first page", "/api/v1/findings/", FAST),
+        ("API follow-ups, first page", "/api/v1/follow-ups/", FAST),
+        ("API cases, first page (50 rows)", "/api/v1/cases/", Target(ratio=2)),
+    ]
+    for field in CASE_ORDERINGS:
+        for term in (field, f"-{field}"):
+            if term != "-created_at":  # the default, measured above
+                out.append((f"API cases by {term}", f"/api/v1/cases/?ordering={term}", FAST))
+    out += [
+        (f"API cases, reference search {typed!r}", "/api/v1/cases/?" + urlencode({"q": typed}),
+         FAST),
+        ("web cases, first page", "/cases/", None),
+        ("web cases, page 5", "/cases/?page=5", None),
+        ("web cases by reference", "/cases/?sort=reference", None),
+        (f"web cases, reference search {typed!r}", "/cases/?" + urlencode({"q": typed}), None),
+        ("web follow-ups, first page", "/follow-ups/", None),
+    ]
+    return out
+
+
+def time_request(client, url: str):
+    """One request: its server time (ms), the meter of its statements, the response."""
+    from _common import QueryMeter
+    from django.db import connection
+
+    meter = QueryMeter(keep=True)
+    with connection.execute_wrapper(meter):
+        start = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - start
+    return elapsed * 1000, meter, response
+
+
+def explain(sql: str, params) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def report_lists(user, repeat: int, show_plans: bool) -> None:
+    """One line per list measure: fastest and median time, SQL time, ratio and target."""
+    client = signed_in(user)
+    print(f"\nlists, as {user.username} (server time of {repeat} requests after one to warm up)")
+    print(f"{'measure':<44} {'min ms':>7} {'median':>7} {'SQL ms':>7} {'ratio':>6} {'stmts':>5} "
+          f"{'rows':>4}  {'target':<13} met")
+    for name, url, target in list_urls(user):
+        time_request(client, url)  # warm: caches, the plan of the session's statements
+        runs = sorted((time_request(client, url) for _ in range(repeat)), key=lambda r: r[0])
+        median_ms, meter, response = runs[len(runs) // 2]
+        assert response.status_code == 200, (url, response.status_code)
+        sql_ms = meter.seconds * 1000
+        rows = len(response.json()["results"]) if url.startswith("/api/") else ""
+        met = "-" if target is None else ("yes" if target.met(median_ms, sql_ms) else "NO")
+        print(f"{name:<44} {runs[0][0]:7.1f} {median_ms:7.1f} {sql_ms:7.1f} "
+              f"{median_ms / sql_ms if sql_ms else 0:5.1f}x {meter.count:5d} {rows:>4}  "
+              f"{str(target or '(none given)'):<13} {met}")
+        if show_plans:
+            elapsed, sql, params = max(meter.statements, key=lambda s: s[0])
+            print(f"  slowest statement, {elapsed * 1000:.1f} ms:")
+            for line in explain(sql, params):
+                print("    " + line)
 
 
 def main(argv=None) -> None:
@@ -159,6 +278,8 @@ def main(argv=None) -> None:
     settings.SECURE_SSL_REDIRECT = False
     # Pages a role may not use answer 403 or 404 by design: not worth a logged traceback here.
     logging.getLogger("django.request").setLevel(logging.ERROR)
+    # Nor the line each request logs: the printout is the figures.
+    logging.getLogger("extradition_monitor.request").setLevel(logging.WARNING)
     User = get_user_model()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -167,13 +288,15 @@ def main(argv=None) -> None:
     print("Extradition Monitor: web pages benchmark")
     print(f"machine: {machine_line()}; database {name}")
     demo = [User.objects.get(username=u) for u in ("ngo-fr.caseworker", "ngo-fr.auditor")]
-    report("demo data (seed_demo)" if not args.reuse else
-           "demo users, on the reused database (the demo data and the large set)",
-           demo, args.repeat)
+    if not args.lists_only:
+        report("demo data (seed_demo)" if not args.reuse else
+               "demo users, on the reused database (the demo data and the large set)",
+               demo, args.repeat)
 
     from django.db.models import Count
 
     from cases.models import Case
+    from monitoring.models import Finding, FollowUp
 
     if args.reuse:
         print(f"\nreused {Case.objects.count():,} cases seeded by an earlier run")
@@ -190,8 +313,12 @@ def main(argv=None) -> None:
                .order_by("-n").first())
     slug = busiest["owner__slug"]
     large = [User.objects.get(username=f"{slug}.{role}") for role in ("caseworker", "auditor")]
-    report(f"{Case.objects.count():,} cases (the busiest organisation, {slug})", large,
-           args.repeat)
+    if not args.lists_only:
+        report(f"{Case.objects.count():,} cases (the busiest organisation, {slug})", large,
+               args.repeat)
+    print(f"\ndata: {Case.objects.count():,} cases ({busiest['n']:,} of {slug}), "
+          f"{FollowUp.objects.count():,} follow-ups, {Finding.objects.count():,} findings")
+    report_lists(large[0], args.repeat, args.explain)
     print(f"\nload average {load_average()} (1, 5, 15 min)")
 
 

@@ -26,17 +26,38 @@ from .models import (
 from .models.sharing import TLP, Distribution
 
 
-def _visible(model):
-    def queryset(request):
-        return policy.visible(request.user, model)
+class VisibleChoiceFilter(filters.ModelChoiceFilter):
+    """One record the caller may see, named by its id; another fails as one that does not exist.
+    The restricted choices (the policy's subqueries) are built only when the parameter is sent:
+    a list read without it does not pay for them."""
 
-    return queryset
+    def __init__(self, model, **kwargs):
+        # Not `model`: the filter set sets that to the model of its own list.
+        self.choice_model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self, request):
+        parent = self.parent
+        sent = request is not None and parent is not None and parent.data is not None and any(
+            name in parent.data for name, f in parent.filters.items() if f is self)
+        if not sent:
+            return self.choice_model._default_manager.none()
+        return policy.visible(request.user, self.choice_model)
 
 
 def _identifiable_organisations(request) -> list[int]:
     return policy.organisations_with(
         request.user, policy.Resource.SUBJECT, policy.Action.VIEW_IDENTIFIERS
     )
+
+
+def _matching(*ways: models.QuerySet) -> models.QuerySet:
+    """The ids of the records any of `ways` finds, as one subquery (a UNION). Each way is read
+    through its own index (a reference's trigram index, the name index) and only the few
+    matches are checked against the rest of the list's conditions; the same conditions joined
+    by OR would be tested on every row the caller may see."""
+    first, *others = (way.order_by().values("pk") for way in ways)
+    return first.union(*others)
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -146,7 +167,7 @@ class CaseFilter(StrictFilterSet):
     ))
     distribution = ChoicesFilter(choices=Distribution.choices, label=_("Distribution"))
     tlp = ChoicesFilter(choices=TLP.choices, label=_("TLP label"))
-    subject = filters.ModelChoiceFilter(queryset=_visible(Subject), label=_("Subject"))
+    subject = VisibleChoiceFilter(Subject, label=_("Subject"))
     legal_instrument = filters.NumberFilter(
         field_name="legal_instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0
     )
@@ -163,14 +184,13 @@ class CaseFilter(StrictFilterSet):
 
     def search(self, queryset, name, value):
         # Names are searched only among subjects whose identifiers the caller may see.
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(subject__reference__icontains=value)
-            | (
-                name_index.matches(value, "subject_id")
-                & Q(owner_id__in=_identifiable_organisations(self.request))
-            )
-        )
+        identifiable = _identifiable_organisations(self.request)
+        return queryset.filter(pk__in=_matching(
+            Case.objects.filter(reference__icontains=value),
+            Case.objects.filter(subject__reference__icontains=value),
+            *[Case.objects.filter(way, owner_id__in=identifiable)
+              for way in name_index.ways_to_match(value, "subject_id")],
+        ))
 
 
 class SubjectFilter(StrictFilterSet):
@@ -185,17 +205,16 @@ class SubjectFilter(StrictFilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | (
-                name_index.matches(value)
-                & Q(owner_id__in=_identifiable_organisations(self.request))
-            )
-        )
+        identifiable = _identifiable_organisations(self.request)
+        return queryset.filter(pk__in=_matching(
+            Subject.objects.filter(reference__icontains=value),
+            *[Subject.objects.filter(way, owner_id__in=identifiable)
+              for way in name_index.ways_to_match(value)],
+        ))
 
 
 class CaseChildFilter(StrictFilterSet):
-    case = filters.ModelChoiceFilter(queryset=_visible(Case))
+    case = VisibleChoiceFilter(Case)
 
 
 class AssuranceFilter(CaseChildFilter):

@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Index expressions with an operator class (the references' trigram indexes); on SQLite it
+    # does nothing, and those indexes are created on PostgreSQL only.
+    "django.contrib.postgres",
     "django.forms",
     "csp",
     "django_htmx",

@@ -1,15 +1,10 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from cases import policy
-from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet
+from cases.filters import ChoicesFilter, StrictBooleanFilter, StrictFilterSet, VisibleChoiceFilter
 from cases.models import Case
 
 from .models import CheckReport, Evidence, Finding, FollowUp, Notification
-
-
-def _visible_cases(request):
-    return policy.visible(request.user, Case)
 
 
 class MineFilter(StrictFilterSet):
@@ -25,7 +20,7 @@ class MineFilter(StrictFilterSet):
 
 
 class ByCase(StrictFilterSet):
-    case = filters.ModelChoiceFilter(queryset=_visible_cases)
+    case = VisibleChoiceFilter(Case)
 
 
 class FollowUpFilter(MineFilter, ByCase):

@@ -70,6 +70,15 @@ class MonitoringPlan(models.Model):
         return f"monitoring plan of {self.case}"
 
 
+_OPEN_STATUSES = ("scheduled", "due", "overdue")  # FollowUp.OPEN, still to be done
+
+
+def open_first_expression() -> models.Case:
+    """0 for an open follow-up, 1 for a completed or ended one (FollowUp.open_first)."""
+    return models.Case(models.When(status__in=_OPEN_STATUSES, then=models.Value(0)),
+                       default=models.Value(1), output_field=models.IntegerField())
+
+
 class FollowUp(OfCaseSubject, models.Model):
     class Kind(models.TextChoices):
         FIRST_VISIT = "first_visit", _("First private visit")
@@ -94,7 +103,7 @@ class FollowUp(OfCaseSubject, models.Model):
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    OPEN = (Status.SCHEDULED, Status.DUE, Status.OVERDUE)
+    OPEN = tuple(map(Status, _OPEN_STATUSES))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
@@ -140,6 +149,14 @@ class FollowUp(OfCaseSubject, models.Model):
             models.Index(fields=["status", "missed_at"]),
             models.Index(fields=["case", "status"]),
             models.Index(fields=["assignee", "status"]),
+            # Each order the lists offer, with its tie-breaker (the id), read off an index, not
+            # a sort of every visible follow-up: the API's, the web list's (open ones first).
+            models.Index(fields=["due_at", "id"], name="followup_due_order"),
+            models.Index(fields=["created_at", "id"], name="followup_created_order"),
+            models.Index(open_first_expression(), models.F("due_at"), models.F("id"),
+                         name="followup_open_due_order"),
+            models.Index(open_first_expression(), models.F("due_at").desc(),
+                         models.F("id").desc(), name="followup_open_due_desc"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -151,11 +168,8 @@ class FollowUp(OfCaseSubject, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.case} due {self.due_at:%Y-%m-%d}"
 
-    @classmethod
-    def open_first(cls) -> models.Case:
-        """An ordering term that lists open follow-ups before completed and ended ones."""
-        return models.Case(models.When(status__in=cls.OPEN, then=models.Value(0)),
-                           default=models.Value(1), output_field=models.IntegerField())
+    # An ordering term that lists open follow-ups before completed and ended ones.
+    open_first = staticmethod(open_first_expression)
 
 
 class CheckReport(OfCaseSubject, models.Model):
@@ -270,7 +284,7 @@ class Finding(OfCaseSubject, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -278,6 +292,9 @@ class Finding(OfCaseSubject, models.Model):
         indexes = [
             models.Index(fields=["case", "assurance", "is_open"]),
             models.Index(fields=["distribution", "sharing_group"]),
+            # Each order the list offers, with its tie-breaker (the id), read off an index.
+            models.Index(fields=["observed_at", "id"], name="finding_observed_order"),
+            models.Index(fields=["created_at", "id"], name="finding_created_order"),
         ]
         constraints = [
             sharing_group_iff_distribution("finding_sharing_group_iff_distribution"),

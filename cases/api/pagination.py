@@ -5,6 +5,19 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
 
+def total_ordering(ordering, model, tie_breaker: str = "pk") -> tuple[str, ...]:
+    """`ordering` with `tie_breaker` (a unique field) last, in the direction of the term before
+    it, unless a term is unique already. Rows that tie on the sorted field then come in one
+    order on every page (the cursor counts them by offset), and an index of (field,
+    tie-breaker) serves the order both ways."""
+    ordering = tuple(ordering)
+    fields = [model._meta.pk if name == "pk" else model._meta.get_field(name)
+              for name in (term.removeprefix("-") for term in ordering)]
+    if not ordering or any(field.unique for field in fields):
+        return ordering
+    return (*ordering, f"-{tie_breaker}" if ordering[-1].startswith("-") else tie_breaker)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Keyset pagination: as fast on page 1,000 as on page 1, and no total count to compute.
 
@@ -30,6 +43,10 @@ class CursorPagination(pagination.CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def get_ordering(self, request, queryset, view):
+        return total_ordering(super().get_ordering(request, queryset, view), queryset.model,
+                              getattr(view, "ordering_tie_breaker", "pk"))
 
     def decode_cursor(self, request):
         try:

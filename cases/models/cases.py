@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .organisations import Organisation, SharingGroup
 from .reference import Country, LegalInstrument
 from .sealed import OfCaseSubject, SealedTextField
+from .search import reference_trigram_index
 from .sharing import TLP, Distribution, sharing_group_iff_distribution
 from .subjects import Subject
 
@@ -62,6 +63,16 @@ STAGE: dict[str, int] = {
     _S.MONITORING_CLOSED: 8, _S.REFUSED: 9, _S.WITHDRAWN: 9,
 }
 ENDINGS = (_S.REFUSED, _S.WITHDRAWN)
+
+
+def workflow_position() -> models.Case:
+    """A status's place in the workflow (the order of `CaseStatus`): what the case list sorts
+    by when it sorts by status, and what an index of the cases holds for it."""
+    return models.Case(
+        *[models.When(status=status, then=models.Value(i))
+          for i, status in enumerate(CaseStatus.values)],
+        output_field=models.IntegerField(),
+    )
 
 
 class Case(models.Model):
@@ -142,7 +153,7 @@ class Case(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -152,6 +163,18 @@ class Case(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["distribution", "sharing_group"]),
             models.Index(fields=["requesting_state", "status"]),
+            # Every order the case lists offer, each with the lists' tie-breaker (the unique
+            # reference): a page is read off an index in either direction, instead of a sort
+            # of every case the reader may see. (The reference's own order is its unique
+            # index.)
+            models.Index(fields=["created_at", "reference"], name="case_created_order"),
+            models.Index(fields=["updated_at", "reference"], name="case_changed_order"),
+            models.Index(fields=["request_date", "reference"], name="case_request_date_order"),
+            models.Index(fields=["surrender_date", "reference"], name="case_surrender_order"),
+            models.Index(fields=["status_changed_on", "reference"],
+                         name="case_status_changed_order"),
+            models.Index(workflow_position(), models.F("reference"), name="case_workflow_order"),
+            reference_trigram_index("case_reference_trgm"),
         ]
         constraints = [
             sharing_group_iff_distribution("case_sharing_group_iff_distribution"),

@@ -9,6 +9,7 @@ from .keys import DataKey, SubjectNameDigest
 from .organisations import Organisation
 from .reference import Country
 from .sealed import Sealed, SealedDateField, SealedTextField
+from .search import reference_trigram_index
 
 # Crockford's base32 without I, L, O, U: no letters that read as digits or words.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -90,6 +91,8 @@ class Subject(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A case search matches its subject's reference too.
+        indexes = [reference_trigram_index("subject_reference_trgm")]
 
     def __str__(self) -> str:
         # Never the name: this string may reach logs, errors and other organisations.

@@ -13,8 +13,6 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Value, When
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,7 +25,7 @@ from .. import policy, services
 from ..filters import CaseFilter
 from ..forms import NEW_SUBJECT, CaseForm, TransitionForm
 from ..models import Assurance, Case, ProceedingEvent, SavedFilter
-from ..models.cases import TRANSITIONS, CaseStatus
+from ..models.cases import TRANSITIONS, CaseStatus, workflow_position
 from ..selectors import case_timeline, nationality_consultation, offered_transitions
 from ..services.saved_filters import register_filter_page
 from .base import (
@@ -56,10 +54,7 @@ R, A = policy.Resource, policy.Action
 # --- the case list ---------------------------------------------------------------------------
 
 
-_WORKFLOW = SqlCase(
-    *[When(status=status, then=Value(i)) for i, status in enumerate(CaseStatus.values)],
-    output_field=IntegerField(),
-)
+_WORKFLOW = workflow_position()
 
 COLUMNS = (
     ("reference", gettext_lazy("Reference")),
@@ -78,15 +73,17 @@ class CaseList(ListPage):
     template_name = "cases/case_list.html"
     model = Case
     filterset_class = CaseFilter
+    # Ties follow the reference in the same direction, so that each order and its reverse are
+    # read off one index (Case.Meta.indexes).
     orderings = {
         "reference": ("reference",),
         "-reference": ("-reference",),
         "request_date": ("request_date", "reference"),
-        "-request_date": ("-request_date", "reference"),
+        "-request_date": ("-request_date", "-reference"),
         "status": (_WORKFLOW.asc(), "reference"),
-        "-status": (_WORKFLOW.desc(), "reference"),
+        "-status": (_WORKFLOW.desc(), "-reference"),
         "changed": ("updated_at", "reference"),
-        "-changed": ("-updated_at", "reference"),
+        "-changed": ("-updated_at", "-reference"),
     }
     default_ordering = "-changed"
 

@@ -103,9 +103,10 @@ class FollowUpList(ListPage):
     model = FollowUp
     filterset_class = FollowUpPageFilter
     template_name = "monitoring/follow_up_list.html"
-    # Open follow-ups come first whichever way the dates run; completed ones after them.
+    # Open follow-ups come first whichever way the dates run; completed ones after them. Ties
+    # follow the id the way the dates run: each order is read off an index (FollowUp.Meta).
     orderings = {"due": (FollowUp.open_first(), "due_at", "pk"),
-                 "-due": (FollowUp.open_first(), "-due_at", "pk")}
+                 "-due": (FollowUp.open_first(), "-due_at", "-pk")}
     default_ordering = "due"
 
     def optimise(self, queryset):
