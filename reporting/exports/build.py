@@ -124,15 +124,17 @@ def _write(export: Export, out) -> int:
         queryset = rows.of_ids(export.kind, _keep_rows(export, filtered))
         cols = rows.columns(export.kind, export.include_identifiers)
         header = [c.name for c in cols]
-        if export.format == Format.CSV and connection.vendor == "postgresql" \
-                and not rows.holds_sealed_values(queryset, cols):
-            # The database writes the CSV of the very rows and cells the writers would (not
-            # sealed values, which only the application can open).
-            formats.write_csv_header(out, header, formats.LF)
-            written = rows.copy_csv(user, queryset, export.kind, cols, out, labels=labels,
-                                    progress=progress)
-            label()
-            return written
+        if export.format == Format.CSV and connection.vendor == "postgresql":
+            found, sealed = rows.survey(queryset, export.kind, cols)
+            labels.update(found)
+            if not sealed:
+                # The database writes the CSV of the very rows and cells the writers would
+                # (not sealed values, which only the application can open).
+                formats.write_csv_header(out, header, formats.LF)
+                written = rows.copy_csv(user, queryset, export.kind, cols, out,
+                                        progress=progress)
+                label()
+                return written
         table = rows.iter_rows(user, queryset, export.kind, cols, fmt=export.format,
                                labels=labels)
         layout = partial(sheet.row_layout, queryset, cols)

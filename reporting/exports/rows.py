@@ -16,9 +16,9 @@ from types import SimpleNamespace
 
 import psycopg
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case as Choose
-from django.db.models import CharField, F, Func, Q, QuerySet, Value, When
+from django.db.models import CharField, F, Func, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -398,37 +398,83 @@ def _opened(chunk: list, sealed: list[tuple[int, str]], spreadsheet: bool) -> li
     return opened
 
 
-def holds_sealed_values(queryset: QuerySet, cols: list[Column]) -> bool:
-    """Whether any row has a value in a sealed column: the database alone cannot write those."""
-    condition = Q()
+def survey(queryset: QuerySet, kind: str, cols: list[Column]) -> tuple[set[str], bool]:
+    """In one pass over the rows: their labels (for the label of the file), and whether any row
+    has a value in a sealed column, which only the application can open (the database alone
+    cannot write those)."""
+    sealed = Q()
     for column in cols:
         if _sealed(queryset, column):
-            condition |= ~Q(**{column.source: ""}) & Q(**{f"{column.source}__isnull": False})
-    return bool(condition) and queryset.filter(condition).exists()
+            sealed |= ~Q(**{column.source: ""}) & Q(**{f"{column.source}__isnull": False})
+    labels = queryset.order_by().values_list(_label_lookup(kind))
+    if not sealed:
+        return {label for (label,) in labels.distinct()}, False
+    found = list(labels.annotate(sealed=Max(Choose(When(sealed, then=Value(1)),
+                                                   default=Value(0)))))
+    return {label for label, _holds in found}, any(holds for _label, holds in found)
+
+
+# The code points of FORMULA_STARTS: ascii() of a text is that of its first character.
+FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+
+
+def _copied_cell(kind: str, ref: str) -> str:
+    """One raw cell (`ref`) written as `_cell` writes it, by cheaper means that give the same
+    text: COPY writes ids, numbers and dates with their output functions, which is what a cast
+    to text does; booleans cast to `true`/`false`; moments truncated to the second in ISO
+    output (`copy_csv` sets DateStyle); text neutralised by the code of its first character
+    (not a substring compared with each start). NULL stays NULL."""
+    if kind == "DateTimeField":
+        return f"replace(date_trunc('second', {ref} AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
+    if kind == "BooleanField":
+        return f"({ref})::text"
+    if kind in ("CharField", "TextField"):
+        return f"CASE WHEN ascii({ref}) IN ({FORMULA_CODES}) THEN '''' || {ref} ELSE {ref} END"
+    return ref
+
+
+def _copy_statement(user, queryset: QuerySet, kind: str, cols: list[Column]):
+    """The SELECT that COPY writes: the raw cells (owner-only ones gated as in `_cells`),
+    sorted, then formatted. Formatting after the sort keeps the rows sorted (on disk, past a
+    few MB) narrow, and formats each cell once; a subquery with ORDER BY is never merged into
+    the query around it, whose rows therefore come in its order."""
+    source = SOURCES[kind]
+    mine = list(policy.roles(user))
+    raw, written = {}, []
+    for i, column in enumerate(cols):
+        ref = F(column.source)
+        raw[f"r{i}"] = _gated(ref, column, source, mine) if column.shown == "owner" else ref
+        field = _field(queryset, column.source)
+        # A sealed value leaves as stored (the caller made sure every one is empty).
+        written.append(f'r."r{i}"' if isinstance(field, SealedMixin)
+                       else _copied_cell(field.get_internal_type(), f'r."r{i}"'))
+    sql, params = queryset.annotate(**raw).values_list(*raw).query.sql_with_params()
+    # The cells are this module's own SQL over its own aliases; the SELECT is the ORM's.
+    return f"SELECT {', '.join(written)} FROM ({sql}) AS r", params  # noqa: S608
 
 
 def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
-             labels: set, progress=None) -> int:
-    """On PostgreSQL: the CSV rows written by the database itself (COPY of the same formatted
-    SELECT as `iter_rows`), streamed into `out`. Returns the rows written; the labels of the
-    rows go into `labels` (one more, narrow query).
+             progress=None) -> int:
+    """On PostgreSQL: the CSV rows written by the database itself, the very text the
+    formatted SELECT of `iter_rows` gives (see `_copy_statement`), streamed into `out`.
+    Returns the rows written. The rows must hold no sealed value (`survey`).
 
     The connection is busy for the whole COPY, so nothing may use it before the last row is
     read: progress (a database write) is reported once the COPY is done, not during it."""
-    cells = _cells(user, queryset, kind, cols, "csv")
-    sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+    sql, params = _copy_statement(user, queryset, kind, cols)
     connection.ensure_connection()
     raw = connection.connection
     # COPY takes no bound parameters: the statement is composed by psycopg, which quotes.
     statement = psycopg.ClientCursor(raw).mogrify(sql, params)
-    with raw.cursor() as cursor:
+    with transaction.atomic(), raw.cursor() as cursor:
+        # Moments and dates in ISO 8601, whatever the server's default.
+        cursor.execute("SET LOCAL datestyle = 'ISO'")
         with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
             for data in copy:
                 out.write(data)
         written = cursor.rowcount
     if progress is not None:
         progress(written)
-    labels.update(queryset.order_by().values_list(_label_lookup(kind), flat=True).distinct())
     return written
 
 

@@ -408,10 +408,9 @@ def test_progress_of_a_csv_copied_by_postgresql_waits_for_the_end_of_the_copy(wo
 
     queryset = rows.filtered(world.fr_caseworker, "cases", {},
                              organisation_id=world.ngo_fr.pk, identifiers=False)
-    out, labels = io.BytesIO(), set()
+    out = io.BytesIO()
     written = rows.copy_csv(world.fr_caseworker, queryset, "cases",
-                            rows.columns("cases", False), out, labels=labels,
-                            progress=progress)
+                            rows.columns("cases", False), out, progress=progress)
     assert written == 3 == out.getvalue().count(b"\n")
     assert reports == [(3, TransactionStatus.INTRANS)]
 

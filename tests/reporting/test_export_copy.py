@@ -1,0 +1,158 @@
+"""A CSV export on PostgreSQL is written by the database itself (COPY): the very bytes of the
+formatted SELECT the writers read, whatever the cells hold, in the export's order. What a build
+must know of the rows before (their labels, whether any holds a sealed value, which only the
+application can open) takes one pass.
+
+Findings of one ngo_fr case shared with fr_de_group: the French caseworker sees them as their
+owner, the German liaison as a recipient (the evidence summary only where marked shareable).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import psycopg
+import pytest
+from django.db import connection
+
+from cases.models import Assurance, Case, Subject
+from cases.models.sealed import sealed_changes
+from cases.models.sharing import TLP, Distribution
+from monitoring.models import Finding
+from reporting.exports import rows, services
+
+from ..factories import AssuranceFactory
+from ..monitoring_helpers import NOW, first_visit, freeze, monitored_case, submit
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="COPY is PostgreSQL's")
+# Formula starts, a CSV's own characters, nothing at all, and text beyond ASCII.
+HOSTILE = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "",
+           'a,b\n"c"', "Ünïcode", "plain"]
+TYPES = ["no_torture", "fair_trial", "detention_conditions", "lawyer_access", "family_contact"]
+
+
+@pytest.fixture
+def findings(world, time_machine):
+    freeze(time_machine)
+    case = monitored_case(world, distribution=Distribution.SHARING_GROUP,
+                          sharing_group=world.fr_de_group)
+    assurances = [AssuranceFactory(case=case, type=kind) for kind in TYPES]
+    submit(world, first_visit(case), checked_at=NOW, findings=[
+        {"assurance": assurance, "outcome": "complied", "severity": "low"}
+        for assurance in assurances])
+    made = list(Finding.objects.filter(assurance__in=assurances).order_by("assurance__type"))
+    # Whatever the cells hold: text a spreadsheet would run, moments with microseconds (cut,
+    # never rounded, to the second), no moment at all, both booleans.
+    for i, finding in enumerate(made):
+        Finding.objects.filter(pk=finding.pk).update(
+            outcome=HOSTILE[i], severity=HOSTILE[i + 5], confidence=HOSTILE[-1 - i],
+            observed_at=NOW + datetime.timedelta(minutes=i, microseconds=999_999 * (i % 2)),
+            shared_at=None if i % 2 else NOW - datetime.timedelta(microseconds=1),
+            is_open=bool(i % 2), summary_shareable=bool(i % 3 == 0),
+            tlp=[TLP.GREEN, TLP.AMBER][i % 2], distribution=Distribution.SHARING_GROUP,
+            sharing_group=world.fr_de_group)
+    Assurance.objects.filter(pk=assurances[0].pk).update(type="@type")
+    Case.objects.filter(pk=case.pk).update(reference="=REF")
+    Subject.objects.filter(pk=case.subject_id).update(reference="-SUBJ")
+    return made
+
+
+def _copied(sql: str, params) -> bytes:
+    """What COPY writes of a SELECT."""
+    raw = connection.connection
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    out = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for data in copy:
+            out.write(data)
+    return out.getvalue()
+
+
+def _formatted_select(user, queryset, kind: str, cols):
+    """The SELECT the writers read (`iter_rows`), each cell formatted by the database."""
+    cells = rows._cells(user, queryset, kind, cols, "csv")
+    return queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+
+
+def _summarise(finding: Finding, text: str) -> None:
+    Finding.objects.filter(pk=finding.pk).update(
+        **sealed_changes(finding, {"evidence_summary": text}))
+
+
+def _findings(user):
+    return rows.filtered(user, "findings", {}), rows.columns("findings", False)
+
+
+@on_postgresql
+@pytest.mark.parametrize("who", ["fr_caseworker", "de_liaison"])
+def test_the_copy_writes_the_bytes_of_the_formatted_select(world, findings, who):
+    user = getattr(world, who)
+    queryset, cols = _findings(user)
+    expected = _copied(*_formatted_select(user, queryset, "findings", cols))
+    out = io.BytesIO()
+    assert rows.copy_csv(user, queryset, "findings", cols, out) == len(findings) == 5
+    assert out.getvalue() == expected
+    assert b"'=HYPERLINK" in expected and b"'@type" in expected and b"'=REF" in expected
+    assert b"2026-03-10T09:00:00Z" in expected and b"2026-03-10T09:01:00Z" in expected
+
+
+@on_postgresql
+def test_the_copy_holds_the_values_the_writers_write_in_their_order(world, findings):
+    user = world.de_liaison
+    queryset, cols = _findings(user)
+    out = io.BytesIO()
+    rows.copy_csv(user, queryset, "findings", cols, out)
+    copied = list(csv.reader(io.StringIO(out.getvalue().decode(), newline="")))
+    written = [["" if v is None else v for v in row]
+               for chunk in rows.iter_rows(user, queryset, "findings", cols, fmt="csv")
+               for row in chunk]
+    assert copied == [list(row) for row in written]
+    assert [row[0] for row in copied] == [str(f.pk) for f in queryset]
+
+
+@on_postgresql
+def test_the_copy_writes_iso_moments_whatever_the_sessions_date_style(world, findings):
+    user = world.fr_caseworker
+    queryset, cols = _findings(user)
+    expected = _copied(*_formatted_select(user, queryset, "findings", cols))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL datestyle = 'SQL, DMY'")
+    out = io.BytesIO()
+    rows.copy_csv(user, queryset, "findings", cols, out)
+    assert out.getvalue() == expected
+
+
+def test_the_copy_neutralises_each_formula_start_and_nothing_else():
+    assert rows.FORMULA_CODES.split(", ") == [str(ord(c)) for c in rows.FORMULA_STARTS]
+    assert {chr(int(code)) for code in rows.FORMULA_CODES.split(", ")} == {
+        "=", "+", "-", "@", "\t", "\r"}
+
+
+def test_one_pass_tells_the_labels_and_whether_a_sealed_value_is_there(world, findings):
+    queryset, cols = _findings(world.fr_caseworker)
+    assert rows.survey(queryset, "findings", cols) == ({TLP.GREEN, TLP.AMBER}, False)
+    _summarise(findings[1], "Seen by doctor X")
+    assert rows.survey(queryset, "findings", cols) == ({TLP.GREEN, TLP.AMBER}, True)
+
+
+def test_a_csv_with_a_sealed_value_is_written_by_the_application(world, findings):
+    _summarise(findings[1], "=Seen by doctor X")
+    export = services.export_request(actor=world.fr_caseworker, kind="findings", format="csv")
+    content = export.file.open("rb").read()
+    # Opened, and neutralised like any cell.
+    assert b"'=Seen by doctor X" in content
+    assert export.row_count == 5 and export.tlp == TLP.AMBER
+
+
+@on_postgresql
+def test_a_csv_without_sealed_values_is_written_by_the_database(world, findings):
+    export = services.export_request(actor=world.de_liaison, kind="findings", format="csv")
+    content = export.file.open("rb").read()
+    # COPY ends its lines with LF alone; the application's writer with CR LF.
+    assert b"\r\n" not in content.replace(b'"\rcmd', b"")
+    assert content.count(b"\n") >= 6 and b"'\tcmd" in content
+    assert export.row_count == 5 and export.tlp == TLP.AMBER
