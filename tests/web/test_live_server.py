@@ -15,6 +15,7 @@ import pytest
 from cases.models import Subject
 
 from ..conftest import token_for
+from .test_browser_paths import ensure_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,13 @@ WRITERS = 6
 WRITES = 4
 
 
-def test_writes_sent_side_by_side_all_land(live_server, world):
+@pytest.fixture
+def reference_data(transactional_db):
+    """The countries `world` needs: an earlier transactional test's flush emptied them."""
+    ensure_reference_data()
+
+
+def test_writes_sent_side_by_side_all_land(reference_data, live_server, world):
     secret = token_for(world.fr_caseworker)
 
     def write(n: int) -> list[int]:
