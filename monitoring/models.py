@@ -9,6 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Assurance, Case, Organisation, ProceedingEvent, SharingGroup
+from cases.models.record_keys import RecordKeyField
 from cases.models.sealed import OfCaseSubject, SealedTextField
 from cases.models.sharing import TLP, Distribution, sharing_group_iff_distribution
 
@@ -186,6 +187,7 @@ class CheckReport(OfCaseSubject, models.Model):
         NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    record_key = RecordKeyField()
     follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="report")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="check_reports")
     checked_at = models.DateTimeField()
@@ -250,6 +252,7 @@ class Finding(OfCaseSubject, models.Model):
         HIGH = "high", _("High")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    record_key = RecordKeyField()
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
     # Null for a lapse of monitoring itself when the case has no monitoring-access assurance.
     assurance = models.ForeignKey(

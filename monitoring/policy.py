@@ -28,36 +28,44 @@ from .models import (
 def _passed_on(user) -> Q:
     """Findings a recipient passed on to the user, while that recipient still receives them
     from the owner and the owner still shares them under a label that lets them go further:
-    withdrawing a finding withdraws the re-shares too."""
-    reshared = FindingShare.objects.filter(
-        finding=OuterRef("pk"), withdrawn_at__isnull=True
-    ).filter(
+    withdrawing a finding withdraws the re-shares too. The re-shares are read once, not once
+    per finding: the database keeps their findings' ids at hand while it reads the findings."""
+    reshared = FindingShare.objects.filter(withdrawn_at__isnull=True).filter(
         Q(distribution=Distribution.NETWORK) | Q(sharing_group_id__in=policy.groups_of(user))
     ).filter(
         Q(finding__distribution=Distribution.NETWORK)
         | Exists(SharingGroupMembership.objects.filter(
-            group_id=OuterRef(OuterRef("sharing_group_id")),
+            group_id=OuterRef("finding__sharing_group_id"),
             organisation_id=OuterRef("organisation_id"),
         ))
     )
-    return Exists(reshared) & Q(distribution__in=SHARED, tlp__in=PASSED_ON_UNDER)
+    return Q(pk__in=reshared.values("finding_id")) & Q(distribution__in=SHARED,
+                                                       tlp__in=PASSED_ON_UNDER)
 
 
-def findings(queryset: QuerySet, user) -> QuerySet:
-    """The owner's findings, and those whose own distribution or a recipient's re-share
-    reaches the user, always within the case's reach."""
-    return by_case(queryset, user).filter(
+def _seen(user) -> Q:
+    """The condition on Finding rows the user may see: the owner's findings, and those whose
+    own distribution or a recipient's re-share reaches the user, always within the case's
+    reach."""
+    return Q(case_id__in=policy.visible_case_ids(user)) & (
         Q(case__owner_id__in=policy.my_organisations(user))
         | policy.shared_with(user)
         | _passed_on(user)
     )
 
 
+def findings(queryset: QuerySet, user) -> QuerySet:
+    """The owner's findings, and those whose own distribution or a recipient's re-share
+    reaches the user, always within the case's reach."""
+    return queryset.filter(_seen(user))
+
+
 def counted_findings(queryset: QuerySet, user) -> QuerySet:
     """What counts in the user's aggregates: the findings it sees, and those their owners
-    share as aggregates only."""
+    share as aggregates only. Both conditions apply to each row as it is read, so that the
+    count never has to look a finding up in the list of those the user sees."""
     return queryset.filter(
-        Q(pk__in=findings(Finding.objects.all(), user).values("pk"))
+        _seen(user)
         # Aggregates are for the organisations on the platform: none without one.
         | (Q(distribution=Distribution.AGGREGATE_ONLY) & Exists(policy.my_organisations(user)))
     )

@@ -19,11 +19,10 @@ and positive counts stay positive: an outcome that was found is never published 
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from itertools import accumulate
 
-from django.conf import settings
+from cases.models.record_keys import fill_record_keys, record_key
 
 # The method in one line, for the manifests of the record's files.
 METHOD = ("cell-key perturbation: each count moved by at most 2, the same for the same "
@@ -61,16 +60,15 @@ def published(count: int, cell_key: int) -> int:
 
 
 class RecordKeys(dict):
-    """Record keys by record id (as text, with or without hyphens), each hashed once."""
+    """Record keys by record id (as text, with or without hyphens), each hashed once: the keys
+    the records keep (`cases.models.record_keys`), derived again under `secret`."""
 
     def __init__(self, secret: str | None = None):
         super().__init__()
-        self._secret = hashlib.sha256((secret or settings.CELL_KEY_SECRET).encode()).digest()
+        self._secret = secret
 
     def __missing__(self, record_id: str) -> int:
-        digest = hashlib.blake2b(record_id.replace("-", "").lower().encode(), digest_size=4,
-                                 key=self._secret, person=b"cell-key").digest()
-        self[record_id] = key = int.from_bytes(digest, "big")
+        self[record_id] = key = record_key(record_id, self._secret)
         return key
 
     def cell_key(self, record_ids) -> int:
@@ -80,3 +78,20 @@ class RecordKeys(dict):
     def published(self, record_ids) -> int:
         """The published count of the distinct records `record_ids` (a set)."""
         return published(len(record_ids), self.cell_key(record_ids))
+
+
+def rebuild_record_keys() -> dict[str, int]:
+    """Derive every record key again under the current `CELL_KEY_SECRET`, as after it changed:
+    in one transaction, so that no record is counted with a key of each secret; returns how
+    many records of each kind."""
+    from django.db import transaction
+
+    from cases import audit
+    from cases.models import Case
+    from monitoring.models import CheckReport, Finding
+
+    with transaction.atomic():
+        counts = {model._meta.model_name: fill_record_keys(model, every=True)
+                  for model in (Case, CheckReport, Finding)}
+        audit.record(None, audit.Action.CELL_KEYS, detail=counts)
+    return counts

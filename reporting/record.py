@@ -2,30 +2,34 @@
 
 It counts every finding the caller may see plus every finding its owner marked
 `aggregate_only`, grouped by requesting state, legal instrument, assurance type and period.
-The findings are read once, in one query whatever the number of organisations, and counted
-under every grouping a page or report asks for in the same pass; one more query gives their
-cases' first access. Each count is published with the small, consistent perturbation of the
-cell-key method (`cellkey`), so that no cell is recovered by subtracting one table from
-another; a cell of fewer than three cases, true or published, shows "<3" and nothing else, so
-that no individual can be singled out. Medians and percentiles of days are not perturbed: they
-are shown only for cells of three cases or more, and no subtraction of them yields a count.
+The database does the counting, in one statement whatever the number of organisations or of
+groupings asked for: the counted findings are selected once (under the caller's visibility),
+and each grouping's cells are added up from them: distinct cases, checks and refused checks,
+findings by outcome, the cases without access and the days each case waited for its first.
+Each count is published with the small, consistent perturbation of the cell-key method
+(`cellkey`), so that no cell is recovered by subtracting one table from another; the sum of
+the record keys a count needs is added up beside it, from the key each record keeps. A cell of
+fewer than three cases, true or published, shows "<3" and nothing else, so that no individual
+can be singled out. Medians and percentiles of days are not perturbed: they are shown only for
+cells of three cases or more, and no subtraction of them yields a count.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from operator import itemgetter
 
-from django.db.models import CharField, F, Min
-from django.db.models.functions import Cast, ExtractYear
+from django.db import connections
+from django.db.models import F
+from django.db.models.functions import ExtractYear
 
 from cases import policy
+from cases.models import Case
 from cases.replica import replica_reads
 from monitoring.models import CheckReport, Finding
 
 from . import rates
-from .cellkey import KEY_SPACE, RecordKeys, published
+from .cellkey import KEY_SPACE, published
 
 SMALL_CELL = 3
 GROUPINGS = {
@@ -36,26 +40,15 @@ GROUPINGS = {
 }
 Outcome = Finding.Outcome
 
+# What the counting reads of each counted finding: its groups (in GROUPINGS' order), then what
+# its cells count, with the record keys of its case, its report and itself.
+_FACTS = ("g0", "g1", "g2", "g3", "case_id", "case_key", "report_id", "report_key", "access",
+          "outcome", "finding_key")
+
 
 def counted_findings(user):
     """Findings that count for `user`: those it may see, and those shared as aggregates."""
     return policy.for_aggregates(Finding.objects.all(), user)
-
-
-def _days_to_first_access(cases) -> dict:
-    """Per case of `cases` (a query of case ids), keyed by its id as text: days from
-    surrender (day 0) to the first check with access granted."""
-    rows = (
-        CheckReport.objects.filter(case_id__in=cases, access=CheckReport.Access.GRANTED)
-        .values("case_id")
-        .annotate(case_key=_text("case_id"), first=Min("checked_at"),
-                  day_zero=F("case__surrender_date"))
-    )
-    days = {}
-    for row in rows:
-        if row["day_zero"] is not None:
-            days[row["case_key"]] = max((row["first"].date() - row["day_zero"]).days, 0)
-    return days
 
 
 def _percentile(values: list[int], q: float) -> float | None:
@@ -66,21 +59,16 @@ def _percentile(values: list[int], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 1)
 
 
-# What a counted finding contributes: its groups, then what its cell counts. Case, report and
-# finding ids are read as text, which the loop below hashes much faster than UUID objects.
-_COLUMNS = (*GROUPINGS.values(), "case_key", "report_key", "report__access", "outcome",
-            "finding_key")
-_CASE, _REPORT, _ACCESS, _OUTCOME, _FINDING = range(len(GROUPINGS), len(_COLUMNS))
-_POSITION = {g: i for i, g in enumerate(GROUPINGS)}
-
-
 class _Cell:
-    __slots__ = ("cases", "reports", "refused", "outcomes", "outcome_keys")
+    """What a cell counts, each as (records, sum of their keys)."""
+
+    __slots__ = ("cases", "reports", "refused", "without_access", "outcomes", "waits")
 
     def __init__(self):
-        self.cases, self.reports, self.refused = set(), set(), set()
-        # Findings by outcome, and the sum of their record keys.
-        self.outcomes, self.outcome_keys = Counter(), Counter()
+        self.cases = self.reports = self.refused = self.without_access = (0, 0)
+        self.outcomes: dict[str, tuple[int, int]] = {}
+        # Days to first access: how many cases waited each number of days.
+        self.waits: Counter = Counter()
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -88,54 +76,98 @@ def _sort_key(key: tuple) -> tuple:
     return tuple((value is None, value) for value in key)
 
 
-def _text(field: str) -> Cast:
-    return Cast(field, output_field=CharField())
+def _days_waited(vendor: str) -> str:
+    """SQL of the days from a case's surrender (day 0) to its first check with access: the
+    date of the moment in UTC, as Django stores and reads it, never before day 0."""
+    if vendor == "postgresql":
+        return "GREATEST((MIN(r.checked_at) AT TIME ZONE 'UTC')::date - c.surrender_date, 0)"
+    return ("MAX(CAST(julianday(date(MIN(r.checked_at))) - julianday(c.surrender_date) "
+            "AS INTEGER), 0)")
 
 
-def _key_of(grouping: tuple):
-    """A row's key under `grouping`; the empty grouping puts every row in one cell."""
-    if not grouping:
-        return lambda row: ()
-    return itemgetter(*[_POSITION[name] for name in grouping])
+def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
+    """One statement counting the cells of every grouping from the counted findings (`facts`):
+    rows of (grouping, g0..g3, measure, item, records, sum of keys). Its names come from this
+    module; its values are parameters, after those of `facts_sql`."""
+    q = connection.ops.quote_name
+    parts, params = [], [CheckReport.Access.GRANTED]
+    for index, grouping in enumerate(groupings):
+        used = [f"g{list(GROUPINGS).index(name)}" for name in grouping]
+        groups = ", ".join(f"g{i}" if f"g{i}" in used else "NULL" for i in range(4))
+        cols = "".join(f"{c}, " for c in used)
+        by = f"GROUP BY {cols[:-2]}" if used else ""
+        head = f"SELECT {index}, {groups}"
+        cases = f"(SELECT DISTINCT {cols}case_id, case_key FROM facts)"  # noqa: S608
+        reports = (f"(SELECT DISTINCT {cols}report_id, report_key, access FROM facts "  # noqa: S608
+                   "WHERE report_id IS NOT NULL)")
+        parts += [
+            f"{head}, 'cases', NULL, COUNT(*), SUM(case_key) FROM {cases} x {by}",
+            f"{head}, 'without_access', NULL, COUNT(*), SUM(case_key) FROM {cases} x "  # noqa: S608
+            f"LEFT JOIN access USING (case_id) WHERE access.days IS NULL {by}",
+            f"{head}, 'waits', CAST(days AS TEXT), COUNT(*), 0 FROM {cases} x "
+            f"JOIN access USING (case_id) GROUP BY {cols}days",
+            f"{head}, 'reports', NULL, COUNT(*), SUM(report_key) FROM {reports} x {by}",
+            f"{head}, 'refused', NULL, COUNT(*), SUM(report_key) FROM {reports} x "
+            f"WHERE access = %s {by}",
+            f"{head}, 'outcome', outcome, COUNT(*), SUM(finding_key) FROM facts "
+            f"GROUP BY {cols}outcome",
+        ]
+        params.append(CheckReport.Access.REFUSED)
+    # A first part that yields nothing gives every column its type (PostgreSQL types the
+    # parts' NULLs after the first part's columns).
+    parts.insert(0, "SELECT -1, g0, g1, g2, g3, outcome, outcome, 0, 0 FROM facts WHERE 1 = 0")
+    report_table, case_table = q(CheckReport._meta.db_table), q(Case._meta.db_table)
+    sql = (
+        f"WITH facts ({', '.join(_FACTS)}) AS MATERIALIZED ({facts_sql}), "  # noqa: S608
+        f"access (case_id, days) AS (SELECT r.case_id, {_days_waited(connection.vendor)} "
+        f"FROM {report_table} r JOIN {case_table} c ON c.id = r.case_id "
+        "WHERE r.access = %s AND c.surrender_date IS NOT NULL "
+        "GROUP BY r.case_id, c.surrender_date) "
+        + " UNION ALL ".join(parts)
+    )
+    return sql, params
 
 
 @replica_reads()
 def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     """The record under each of `groupings` (tuples of GROUPINGS' keys; the empty tuple for
-    the whole record as one cell), from one read of the findings that count for `user` and
-    one of their cases' first access: a page or a report that shows the record several ways
-    reads the data once. The reads go to the read replica where there is one."""
+    the whole record as one cell), counted in one statement: a page or a report that shows
+    the record several ways reads the data once. The reads go to the read replica where there
+    is one."""
     groupings = [tuple(g) for g in groupings]
-    findings = counted_findings(user).filter(**(filters or {}))
     distinct = list(dict.fromkeys(groupings))
-    cells = {g: defaultdict(_Cell) for g in distinct}
-    plan = [(_key_of(g), cells[g]) for g in distinct]
-    rows = (
-        findings.annotate(year=ExtractYear("observed_at"), case_key=_text("case_id"),
-                          report_key=_text("report_id"), finding_key=_text("id"))
-        .values_list(*_COLUMNS).order_by().iterator(chunk_size=20_000)
+    facts = (
+        counted_findings(user).filter(**(filters or {}))
+        .annotate(g0=F(GROUPINGS["requesting_state"]), g1=F(GROUPINGS["legal_instrument"]),
+                  g2=F(GROUPINGS["assurance_type"]), g3=ExtractYear("observed_at"),
+                  case_key=F("case__record_key"), report_key=F("report__record_key"),
+                  access=F("report__access"), finding_key=F("record_key"))
+        .values_list(*_FACTS).order_by()
     )
-    refused = CheckReport.Access.REFUSED
-    keys = RecordKeys()
-    for row in rows:
-        case, report, outcome = row[_CASE], row[_REPORT], row[_OUTCOME]
-        finding_key = keys[row[_FINDING]]
-        was_refused = report is not None and row[_ACCESS] == refused
-        for key_of, by_key in plan:
-            cell = by_key[key_of(row)]
-            cell.cases.add(case)
-            cell.outcomes[outcome] += 1
-            cell.outcome_keys[outcome] += finding_key
-            if report is not None:
-                cell.reports.add(report)
-                if was_refused:
-                    cell.refused.add(report)
-    days = _days_to_first_access(findings.values("case_id")) if any(cells.values()) else {}
-    out = {}
-    for g, by_key in cells.items():
-        keyed = ((k if len(g) != 1 else (k,), cell) for k, cell in by_key.items())
-        out[g] = [_cell(dict(zip(g, key, strict=True)), cell, days, keys)
-                  for key, cell in sorted(keyed, key=lambda item: _sort_key(item[0]))]
+    connection = connections[facts.db]
+    facts_sql, facts_params = facts.query.get_compiler(connection=connection).as_sql()
+    sql, params = _counting_sql(distinct, facts_sql, connection)
+    cells = [defaultdict(_Cell) for _ in distinct]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*facts_params, *params))
+        for index, *groups, measure, item, records, keys in cursor.fetchall():
+            if not records:
+                continue
+            if groups[3] is not None:
+                groups[3] = int(groups[3])  # the year, a decimal on PostgreSQL
+            key = tuple(groups[list(GROUPINGS).index(name)] for name in distinct[index])
+            cell, counted = cells[index][key], (records, int(keys or 0) % KEY_SPACE)
+            if measure == "outcome":
+                cell.outcomes[item] = counted
+            elif measure == "waits":
+                cell.waits[int(item)] = records
+            else:
+                setattr(cell, measure, counted)
+    out = {
+        g: [_cell(dict(zip(g, key, strict=True)), cell)
+            for key, cell in sorted(by_key.items(), key=lambda item: _sort_key(item[0]))]
+        for g, by_key in zip(distinct, cells, strict=True)
+    }
     # Each grouping asked for gets a list of its own, even where two were the same.
     return [list(out[g]) for g in groupings]
 
@@ -144,20 +176,18 @@ def compliance_record(user, *, group_by=("requesting_state",), filters=None) -> 
     return compliance_records(user, [group_by], filters=filters)[0]
 
 
-def _cell(group: dict, cell: _Cell, days: dict, keys: RecordKeys) -> dict:
+def _cell(group: dict, cell: _Cell) -> dict:
     """A cell as published: each count perturbed by the keys of the records it counts, each
     share a ratio of published counts, so that no figure is exact where its count is not."""
-    cases = keys.published(cell.cases) if len(cell.cases) >= SMALL_CELL else 0
+    cases = published(*cell.cases) if cell.cases[0] >= SMALL_CELL else 0
     if cases < SMALL_CELL:
         return {**group, "cases": f"<{SMALL_CELL}", "suppressed": True}
-    waits = sorted(days[c] for c in cell.cases if c in days)
-    checks = keys.published(cell.reports)
-    outcomes = {o: published(cell.outcomes[o], cell.outcome_keys[o] % KEY_SPACE)
-                for o in Outcome.values}
-    findings = published(sum(cell.outcomes.values()),
-                         sum(cell.outcome_keys.values()) % KEY_SPACE)
-    refused = min(keys.published(cell.refused), checks)
-    without_access = {c for c in cell.cases if c not in days}
+    waits = sorted(cell.waits.elements())
+    checks = published(*cell.reports)
+    outcomes = {o: published(*cell.outcomes.get(o, (0, 0))) for o in Outcome.values}
+    findings = published(sum(n for n, _ in cell.outcomes.values()),
+                         sum(k for _, k in cell.outcomes.values()) % KEY_SPACE)
+    refused = min(published(*cell.refused), checks)
     return {
         **group,
         "suppressed": False,
@@ -170,7 +200,7 @@ def _cell(group: dict, cell: _Cell, days: dict, keys: RecordKeys) -> dict:
                                           findings),
         "days_to_first_access_median": _percentile(waits, 0.5),
         "days_to_first_access_p90": _percentile(waits, 0.9),
-        "cases_without_access": min(keys.published(without_access), cases),
+        "cases_without_access": min(published(*cell.without_access), cases),
         "lapses": outcomes[Outcome.MONITORING_LAPSED],
     }
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
+import cases.models.search
+
 
 def _on_postgresql(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
@@ -76,10 +78,10 @@ class Migration(migrations.Migration):
         TrigramExtensionOnPostgreSQL(),
         AddIndexOnPostgreSQL(
             model_name='case',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('reference'), name='gin_trgm_ops'), name='case_reference_trgm'),
+            index=cases.models.search.TrigramIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('reference'), name='gin_trgm_ops'), name='case_reference_trgm'),
         ),
         AddIndexOnPostgreSQL(
             model_name='subject',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('reference'), name='gin_trgm_ops'), name='subject_reference_trgm'),
+            index=cases.models.search.TrigramIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('reference'), name='gin_trgm_ops'), name='subject_reference_trgm'),
         ),
     ]

@@ -47,9 +47,11 @@ class AuditEvent(models.Model):
         TOKEN_CREATE = "token_create", _("API token created")
         TOKEN_REVOKE = "token_revoke", _("API token revoked")
         SESSION_END = "session_end", _("Session ended")
-        # A subject's identifiers erased (its data key destroyed); data keys re-wrapped.
+        # A subject's identifiers erased (its data key destroyed); data keys re-wrapped; the
+        # compliance record's record keys derived again under a new secret.
         ERASED = "erased", _("Identifiers erased")
         KEY_ROTATION = "key_rotation", _("Data keys re-wrapped")
+        CELL_KEYS = "cell_keys", _("Record keys derived again")
         # An evidence file's page seen as a picture on the server's rendering, or downloaded.
         EVIDENCE_VIEW = "evidence_view", _("Evidence viewed")
         EVIDENCE_DOWNLOAD = "evidence_download", _("Evidence downloaded")

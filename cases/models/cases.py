@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .organisations import Organisation, SharingGroup
+from .record_keys import RecordKeyField
 from .reference import Country, LegalInstrument
 from .sealed import OfCaseSubject, SealedTextField
 from .search import reference_trigram_index
@@ -100,6 +101,7 @@ class Case(models.Model):
     Status = CaseStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    record_key = RecordKeyField()
     reference = models.CharField(max_length=30, unique=True)
     owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="cases")
