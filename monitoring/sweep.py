@@ -129,12 +129,32 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
     return report
 
 
+def _catch_up(report: SweepReport, follow_ups: list, now) -> None:
+    """The overdue and escalation alerts of follow-ups about to lapse that have not had them:
+    a second sweep running beside this one may have skipped them in its own steps while this
+    one held them, and once lapsed they are no longer open to those steps. Once-only keys keep
+    them single."""
+    for kind, audience, pending, mark in (
+        (Kind.OVERDUE, "workers", lambda f: f.alert_stage < 3 and f.due_at <= now,
+         {"alert_stage": 3}),
+        (Kind.ESCALATION, "escalation",
+         lambda f: not f.escalated and f.escalate_at is not None and f.escalate_at <= now,
+         {"escalated": True}),
+    ):
+        late = [f for f in follow_ups if pending(f)]
+        if late:
+            alerts = [_follow_up_alert(kind, f) for f in late]
+            _count(report, kind, write(kind, audience, alerts, now))
+            FollowUp.objects.filter(pk__in=ids_in([f.pk for f in late])).update(**mark)
+
+
 def _missed(now, report: SweepReport) -> int:
     with transaction.atomic():
         follow_ups = _locked(FollowUp.objects.filter(status__in=FollowUp.OPEN, missed_at__lte=now)
                              .select_related("case__subject", "plan"))
         if not follow_ups:
             return 0
+        _catch_up(report, follow_ups, now)
         FollowUp.objects.filter(pk__in=ids_in([f.pk for f in follow_ups])).update(
             status=Status.MISSED, updated_at=now)
         services.record_lapses(follow_ups=follow_ups, now=now)

@@ -14,6 +14,7 @@ from django.db import connection
 from cases.models import Assurance
 from cases.models.sharing import TLP
 from monitoring import services
+from monitoring import sweep as sweep_module
 from monitoring.models import (
     Finding,
     FollowUp,
@@ -385,3 +386,19 @@ def test_two_sweeps_racing_write_each_alert_once(world):
     assert Finding.objects.filter(follow_up=visit).count() == 1
     assert len(open_regular_checks(case)) == 1
     assert alert_rows(kind=Kind.SILENCE) == len(workers(world) | escalation(world))
+
+
+def test_a_lapse_reached_before_its_escalation_step_still_alerts_overdue_and_escalation(world):
+    # Two sweeps side by side: one holds the visit through its overdue and escalation steps,
+    # the other skips it there and reaches its missed step first. The lapse must not leave
+    # the visit without the alerts that step skipped.
+    case = monitored_case(world)
+    visit = first_visit(case)
+    moment = visit.missed_at
+    sweep_module._missed(moment, sweep_module.SweepReport(now=moment))
+    expected = ({("overdue", visit.pk, u) for u in workers(world)}
+                | {(k, visit.pk, u) for k in ("escalation", "missed") for u in escalation(world)})
+    assert alerts(follow_up=visit) == expected
+    sweep(now=moment)
+    assert alerts(follow_up=visit) == expected
+    assert alert_rows(follow_up=visit) == len(expected)
