@@ -22,7 +22,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import accumulate
 
+from django.db import transaction
+
+from cases import audit
+from cases.models import Case
 from cases.models.record_keys import fill_record_keys, record_key
+from monitoring.models import CheckReport, Finding
 
 # The method in one line, for the manifests of the record's files.
 METHOD = ("cell-key perturbation: each count moved by at most 2, the same for the same "
@@ -84,12 +89,6 @@ def rebuild_record_keys() -> dict[str, int]:
     """Derive every record key again under the current `CELL_KEY_SECRET`, as after it changed:
     in one transaction, so that no record is counted with a key of each secret; returns how
     many records of each kind."""
-    from django.db import transaction
-
-    from cases import audit
-    from cases.models import Case
-    from monitoring.models import CheckReport, Finding
-
     with transaction.atomic():
         counts = {model._meta.model_name: fill_record_keys(model, every=True)
                   for model in (Case, CheckReport, Finding)}

@@ -39,6 +39,8 @@ GROUPINGS = {
     "year": "year",
 }
 Outcome = Finding.Outcome
+# Each grouping's column among the counted facts: g0 to g3.
+_POSITION = {name: i for i, name in enumerate(GROUPINGS)}
 
 # What the counting reads of each counted finding: its groups (in GROUPINGS' order), then what
 # its cells count, with the record keys of its case, its report and itself.
@@ -92,7 +94,7 @@ def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[s
     q = connection.ops.quote_name
     parts, params = [], [CheckReport.Access.GRANTED]
     for index, grouping in enumerate(groupings):
-        used = [f"g{list(GROUPINGS).index(name)}" for name in grouping]
+        used = [f"g{_POSITION[name]}" for name in grouping]
         groups = ", ".join(f"g{i}" if f"g{i}" in used else "NULL" for i in range(4))
         cols = "".join(f"{c}, " for c in used)
         by = f"GROUP BY {cols[:-2]}" if used else ""
@@ -155,7 +157,7 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
                 continue
             if groups[3] is not None:
                 groups[3] = int(groups[3])  # the year, a decimal on PostgreSQL
-            key = tuple(groups[list(GROUPINGS).index(name)] for name in distinct[index])
+            key = tuple(groups[_POSITION[name]] for name in distinct[index])
             cell, counted = cells[index][key], (records, int(keys or 0) % KEY_SPACE)
             if measure == "outcome":
                 cell.outcomes[item] = counted

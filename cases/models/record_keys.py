@@ -15,7 +15,7 @@ import hashlib
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 
 
 @lru_cache(maxsize=8)
@@ -51,8 +51,6 @@ def fill_record_keys(model, *, every: bool = False, using: str = "default",
                      batch: int = 5000) -> int:
     """Derive the record keys of `model`'s rows that have none (every row's with `every`, as
     after a change of secret), `batch` rows at a time; returns how many were written."""
-    from django.db import connections, transaction
-
     connection = connections[using]
     pk = model._meta.pk
     table = connection.ops.quote_name(model._meta.db_table)
