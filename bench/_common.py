@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import cProfile
 import datetime
+import json
 import os
 import platform
 import pstats
 import random
 import re
 import secrets
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -178,6 +180,20 @@ def measure(name: str, fn, profile: bool = False, keep: bool = False) -> Measure
         wall = time.perf_counter() - start
     stats = pstats.Stats(profiler) if profiler else None
     return Measure(name, wall, meter, result, stats)
+
+
+def summary(runs) -> dict:
+    """Runs of one measure, as (wall seconds, QueryMeter) pairs: fastest, median, in the
+    database (median) and statements (most)."""
+    walls = [wall for wall, _ in runs]
+    return {"min": min(walls), "median": statistics.median(walls),
+            "in_db": statistics.median(meter.seconds for _, meter in runs),
+            "statements": max(meter.count for _, meter in runs)}
+
+
+def write_json(path: str, **figures) -> None:
+    """A run's figures for bench/growth.py: the rows that count and each measure's summary."""
+    Path(path).write_text(json.dumps({"machine": machine_line(), **figures}, indent=2))
 
 
 def n(value: int) -> str:

@@ -40,6 +40,8 @@ from _common import (
     pick,
     recreate_database,
     setup_django,
+    summary,
+    write_json,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_record"
@@ -85,6 +87,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="print the top functions (cProfile) of each measure's first run")
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN ANALYZE of the record's statements")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the figures to PATH (bench/growth.py reads them)")
     args = parser.parse_args(argv)
     if args.organisations < 3 or args.cases < 100 or args.findings < args.cases:
         parser.error("give at least 3 organisations, 100 cases and a finding per case")
@@ -533,6 +537,9 @@ def main(argv=None) -> None:
               f"(x{before / median if before else float('nan'):.1f} faster)  target "
               f"{target * 1000:.0f} ms {'met' if median <= target else 'not met'}  "
               f"ratio {median / in_db:.2f}")
+    if args.json:
+        write_json(args.json, rows={"findings": c["finding"], "counted findings": counted},
+                   measures={m["name"]: summary(m["runs"]) for m in results})
     if args.explain:
         print("-" * 100)
         print("EXPLAIN ANALYZE of the grouped statement:")

@@ -38,6 +38,8 @@ from _common import (
     print_profile,
     recreate_database,
     setup_django,
+    summary,
+    write_json,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench"
@@ -87,6 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data")
     parser.add_argument("--profile", action="store_true",
                         help="also print the top functions (cProfile) of each measure")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the figures to PATH (bench/growth.py reads them)")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.follow_ups < 2 * args.cases:
         parser.error("give at least one case and two follow-ups per case")
@@ -614,6 +618,17 @@ def main(argv=None) -> None:
     print(f"claim statement plan: {claim_plan}")
     print("-" * 78)
     print_targets(first, delivery, handled)
+    if args.json:
+        needing = sum(v for k, v in state.items() if k not in ("open follow-ups",
+                                                               "silent plans"))
+        measures = {m.name: summary([(m.wall, m.meter)]) for m in (first, second)}
+        if handled:
+            measures["delivery"] = {**summary([(delivery.wall, delivery.meter)]),
+                                    "per_second": handled / delivery.wall}
+        write_json(args.json, rows={"follow-ups": c["followup"], "open follow-ups":
+                                    state["open follow-ups"], "alerts due (sum of kinds)": needing,
+                                    "notifications written": written},
+                   measures=measures)
     print("-" * 78)
     for m in (first, second, delivery):
         print_breakdown(m)

@@ -15,6 +15,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -444,6 +445,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Each kind of job has a queue of its own. A worker started without -Q takes every queue (as
+# `make run`'s and `make serve`'s do); at scale each kind gets a pool of its own, e.g.
+# `celery -A config worker -Q delivery` beside `-Q exports,imports`, so a long export never holds
+# the reminders back. Tasks not named here go to the default queue, `celery`.
+TASK_QUEUES = {
+    "monitoring.sweep": "reminders",
+    "monitoring.retention": "maintenance",
+    "monitoring.deliver_pending": "delivery",
+    "monitoring.deliver_batch": "delivery",
+    "monitoring.deliver": "delivery",
+    "monitoring.export_build": "exports",
+    "monitoring.exports_purge": "exports",
+    "imports.run": "imports",
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {task: {"queue": queue} for task, queue in TASK_QUEUES.items()}
+# Declared as Celery would make them when first named: a direct exchange of the queue's name.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in sorted({CELERY_TASK_DEFAULT_QUEUE, *TASK_QUEUES.values()})
+)
 
 # Monitoring: the sweep's period, evidence uploads, notification delivery.
 MONITORING_SWEEP_SECONDS = env.int("MONITORING_SWEEP_SECONDS", default=300)

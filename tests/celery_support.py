@@ -2,8 +2,10 @@
 mail backend that leaves a trace the test process can read.
 
 A worker is started as `celery -A tests.celery_support worker`: the project's Celery app with
-its default queue set to the test's own queue (`EM_TEST_CELERY_QUEUE`), so the tasks the
-workers queue themselves (a sweep queues delivery, delivery fans out) stay on that queue.
+each of its queues renamed into the test's own (`EM_TEST_CELERY_QUEUE`): `<test>.delivery`,
+`<test>.reminders`... The routes are the project's, so the tasks the workers queue themselves (a
+sweep queues delivery, delivery fans out) go to the test's queue of their kind, and a worker
+that took no queue of that kind would leave them there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import redis
 from celery import Celery
 from django.core.mail.backends.base import BaseEmailBackend
+from kombu import Exchange, Queue
 
 from config.celery import app as project_app
 
@@ -36,8 +39,24 @@ QUEUE = "EM_TEST_CELERY_QUEUE"
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 REDIS_DB = 14 + int(_XDIST_WORKER.removeprefix("gw") or 0) % 2
 
+
+
+def queue_of(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}"
+
+
+def routes_of(prefix: str) -> tuple[dict, tuple[Queue, ...]]:
+    """The project's task routes and queues, each queue renamed into the test's."""
+    names = {queue_of(prefix, q.name) for q in project_app.conf.task_queues}
+    routes = {task: {"queue": queue_of(prefix, route["queue"])}
+              for task, route in project_app.conf.task_routes.items()}
+    return routes, tuple(Queue(n, Exchange(n), routing_key=n) for n in sorted(names))
+
+
 if os.environ.get(QUEUE):
-    project_app.conf.task_default_queue = os.environ[QUEUE]
+    project_app.conf.task_default_queue = queue_of(os.environ[QUEUE],
+                                                   project_app.conf.task_default_queue)
+    project_app.conf.task_routes, project_app.conf.task_queues = routes_of(os.environ[QUEUE])
 app = project_app
 
 T = TypeVar("T")
@@ -142,13 +161,18 @@ class Workers:
         self.directory = directory
         self.lease_seconds = lease_seconds
         self.queue = f"em-test-{uuid.uuid4().hex[:12]}"
+        self.routes, queues = routes_of(self.queue)
+        self.queues = [q.name for q in queues]
         self.mail_log = directory / "mail.log"
         self.workers: list[Worker] = []
         self.redis = redis.Redis.from_url(self.redis_url)
         # A client of its own: the project's app, eager in tests, is left as it is.
         self.client = Celery("em-test-client", broker=self.redis_url, set_as_current=False)
 
-    def start(self, name: str, *, mail_delay: float = 0) -> Worker:
+    def start(self, name: str, *, mail_delay: float = 0,
+              queues: list[str] | None = None) -> Worker:
+        """A worker taking the test's queues, or those of `queues` (the project's names)."""
+        queues = [queue_of(self.queue, q) for q in queues or ()]
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -170,7 +194,8 @@ class Workers:
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", __name__, "worker", "--pool=prefork",
-                 "--concurrency=1", "-Q", self.queue, "-n", f"{node}@%h", "--loglevel=INFO",
+                 "--concurrency=1", "-Q", ",".join(queues or self.queues), "-n", f"{node}@%h",
+                 "--loglevel=INFO",
                  "--without-heartbeat", "--without-gossip", "--without-mingle"],
                 cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 # Its own process group, so a kill reaches the pool processes too.
@@ -186,11 +211,14 @@ class Workers:
                      what=f"worker {worker.name} to be ready", describe=self.describe)
 
     def send(self, task: str, times: int = 1) -> None:
+        """Queue `task` as the project would: on the test's queue of its kind."""
         for _ in range(times):
-            self.client.send_task(task, queue=self.queue)
+            self.client.send_task(task, queue=self.routes[task]["queue"])
 
-    def queued(self) -> int:
-        return self.redis.llen(self.queue)
+    def queued(self, kind: str | None = None) -> int:
+        """Tasks waiting on the test's queue of `kind`, or on all of them."""
+        names = [queue_of(self.queue, kind)] if kind else self.queues
+        return sum(self.redis.llen(name) for name in names)
 
     def sent(self) -> list[str]:
         """Message-IDs of the messages sent, one line per message, in order."""

@@ -169,3 +169,28 @@ def test_b_two_workers_and_repeated_sweeps_send_each_alert_once(workers, org):
     assert Finding.objects.filter(follow_up=missed).count() == 1
     for worker in (one, two):
         assert "Task monitoring." in worker.output(), workers.describe()
+
+
+def test_c_each_kind_of_job_waits_on_its_own_queue_for_a_worker_that_takes_it(workers, org):
+    """A worker given only the reminders queue runs the sweep; the delivery run the sweep
+    queues waits on the delivery queue, untouched, until a delivery worker starts."""
+    organisation, people = org
+    due = _follow_up(CaseFactory(owner=organisation), opens_in_days=-1, due_in_days=2,
+                     assignee=people["caseworker"])
+    reminders = workers.start("reminders", queues=["reminders"])
+    workers.wait_ready(reminders)
+    workers.send("monitoring.sweep")
+    wait_for(lambda: workers.queued("reminders") == 0 and workers.queued("delivery") == 1,
+             what="the sweep run and its delivery queued", describe=workers.describe)
+    (alert,) = Notification.objects.filter(follow_up=due)
+    assert alert.kind == Kind.DUE and alert.sent_at is None
+    assert workers.sent() == [] and workers.queued() == 1
+
+    delivery = workers.start("delivery", queues=["delivery"])
+    wait_for(lambda: workers.queued() == 0 and workers.sent(), what="the alert sent",
+             describe=workers.describe)
+    workers.stop_all()
+    _sent_once(workers, [alert.dedup_key])
+    assert "Task monitoring.sweep" in reminders.output()
+    assert "Task monitoring.sweep" not in delivery.output()
+    assert "Task monitoring.deliver" in delivery.output()
