@@ -8,6 +8,7 @@ BLIND_INDEX_KEY, CELL_KEY_SECRET, DEBUG, ALLOWED_HOSTS and TRUSTED_PROXIES overr
 import base64
 import contextlib
 import os
+import re
 import secrets
 import warnings
 from pathlib import Path
@@ -192,11 +193,18 @@ DATABASE_ROUTERS = ["cases.replica.ReplicaRouter"]
 # PostgreSQL compiles a statement with JIT when its estimated cost is high, as the compliance
 # record's counting is: the compiling took longer than the counting it sped up (1.4 s without
 # it, 3.1 s with it, bench/compliance_record.py), and the product runs no statement long enough
-# to repay it.
+# to repay it. The record's hashes of check reports and of cases spill to disk at PostgreSQL's
+# default work_mem (4MB) from a few hundred thousand findings; DATABASE_WORK_MEM is the memory
+# each sort or hash of a statement may take before it does (up to a few per statement, per
+# connection).
+DATABASE_WORK_MEM = env.str("DATABASE_WORK_MEM", default="64MB")
+if not re.fullmatch(r"[1-9][0-9]{0,6}(kB|MB|GB)", DATABASE_WORK_MEM):
+    raise ImproperlyConfigured("DATABASE_WORK_MEM is a size such as 64MB (kB, MB or GB).")
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
-        _options["options"] = " ".join(filter(None, [_options.get("options"), "-c jit=off"]))
+        _options["options"] = " ".join(filter(None, [
+            _options.get("options"), "-c jit=off", f"-c work_mem={DATABASE_WORK_MEM}"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,9 +12,10 @@ no-op, whoever writes it.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,11 +67,18 @@ def alert(kind: str, *, case_id: int, reference: str, key: str, follow_up_id=Non
     """The alert of `kind` on a case; `moments` fill its text (`due`, `opens`, `since`)."""
     args = {"ref": reference}
     english = {**args, **{name: _when(moment) for name, moment in moments.items()}}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = f"{Notification.EMAIL_PREFIX}{Kind(kind).label}: {reference}"
     return Alert(case_id=case_id, follow_up_id=follow_up_id, assignee_id=assignee_id, key=key,
-                 subject=subject, body=_TEXT[kind] % english,
+                 subject=f"{_subject_prefix(kind, settings.LANGUAGE_CODE)}: {reference}",
+                 body=_TEXT[kind] % english,
                  params=Notification.params_of(body=_TEXT[kind], args=args, dates=moments))
+
+
+@functools.cache
+def _subject_prefix(kind: str, language: str) -> str:
+    """The stored subject's start, in the site's language: the same for every alert of a kind
+    (switching the language for each of thousands of alerts costs more than their SQL)."""
+    with translation.override(language):
+        return f"{Notification.EMAIL_PREFIX}{Kind(kind).label}"
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -130,7 +138,8 @@ def write(kind: str, audience: str, alerts: list[Alert], now: datetime.datetime)
           AND {condition}
         ON CONFLICT (dedup_key) DO NOTHING
     """.format(**tables)  # noqa: S608
-    records = json.dumps([asdict(one) for one in alerts], default=_uuid_as_stored)
+    # vars(), not asdict(): asdict deep-copies every alert's params on the way.
+    records = json.dumps([vars(one) for one in alerts], default=_uuid_as_stored)
     params = [str(kind), connection.ops.adapt_datetimefield_value(now), records, str(kind),
               str(TLP.RED), *map(str, condition_params)]
     with connection.cursor() as cursor:

@@ -3,7 +3,7 @@ fared, and which earlier surrenders to that state are still open, unverified or 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from django.db.models import Count, Q
 
 from cases import policy
 from cases.models import Case
@@ -24,44 +24,52 @@ WARNING_OUTCOMES = (Finding.Outcome.BREACH, Finding.Outcome.ACCESS_DENIED)
 def earlier_surrenders(user, case: Case) -> list[dict]:
     """Earlier surrenders to the same state whose monitoring is open, unverified, or has an open
     breach or access refusal: those the user may see by reference, the others (counted in
-    aggregates only) without anything that points to them. Read from the replica where there
-    is one."""
-    visible = set(policy.visible_case_ids(user).values_list("pk", flat=True).filter(
-        requesting_state_id=case.requesting_state_id, status__in=AFTER_SURRENDER))
-    counted = counted_findings(user).filter(case__requesting_state_id=case.requesting_state_id)
-    aggregate_cases = set(
-        counted.exclude(case_id__in=visible).values_list("case_id", flat=True)
-        .order_by().distinct()
+    aggregates only) without anything that points to them. Two statements, whatever the number
+    of cases: the earlier cases the user sees, and the counted findings grouped by case. Read
+    from the replica where there is one."""
+    earlier = Q(requesting_state_id=case.requesting_state_id, status__in=AFTER_SURRENDER)
+    cases = {
+        pk: {"created": created, "status": status, "surrendered": surrendered,
+             "reference": reference, "shown": True, "findings": False, "open": set()}
+        for pk, created, status, surrendered, reference in policy.restrict(
+            Case.objects.filter(earlier).exclude(pk=case.pk), user
+        ).values_list("pk", "created_at", "status", "surrender_date", "reference").order_by()
+    }
+    # Only whether a case has findings, and which warnings are open, matter: one row per case.
+    grouped = (
+        counted_findings(user)
+        .filter(case__requesting_state_id=case.requesting_state_id,
+                case__status__in=AFTER_SURRENDER)
+        .exclude(case_id=case.pk)
+        .values("case_id", "case__created_at", "case__status", "case__surrender_date")
+        .annotate(**{f"open_{o}": Count("pk", filter=Q(outcome=o, is_open=True))
+                     for o in WARNING_OUTCOMES})
+        .order_by()
     )
-    candidates = (
-        Case.objects.filter(pk__in=visible | aggregate_cases, status__in=AFTER_SURRENDER)
-        .exclude(pk=case.pk)
-        .select_related("owner")
-    )
-    by_case = defaultdict(list)
-    # Only whether a case has findings, and which are open, matter: one row per kind.
-    for finding in counted.filter(case_id__in=[c.pk for c in candidates]).values(
-        "case_id", "outcome", "is_open"
-    ).order_by().distinct():
-        by_case[finding["case_id"]].append(finding)
+    for row in grouped:
+        other = cases.setdefault(row["case_id"], {
+            "created": row["case__created_at"], "status": row["case__status"],
+            "surrendered": row["case__surrender_date"], "reference": None, "shown": False,
+            "open": set()})
+        other["findings"] = True
+        other["open"] = {o for o in WARNING_OUTCOMES if row[f"open_{o}"]}
     out = []
-    for other in candidates:
-        rows = by_case.get(other.pk, [])
+    # As the case list orders them: the most recently registered first.
+    for pk, other in sorted(cases.items(), key=lambda item: item[1]["created"], reverse=True):
         reasons = []
-        if other.status != Case.Status.MONITORING_CLOSED:
+        if other["status"] != Case.Status.MONITORING_CLOSED:
             reasons.append("monitoring_open")
-        if not rows:
+        if not other["findings"]:
             reasons.append("unverified")
-        open_outcomes = {r["outcome"] for r in rows if r["is_open"]}
-        reasons += [o for o in WARNING_OUTCOMES if o in open_outcomes]
+        reasons += [o for o in WARNING_OUTCOMES if o in other["open"]]
         if not reasons:
             continue
-        shown = other.pk in visible
+        shown = other["shown"]
         out.append(
             {
-                "reference": other.reference if shown else None,
-                "case": other.pk if shown else None,
-                "surrendered_in": other.surrender_date.year if other.surrender_date else None,
+                "reference": other["reference"] if shown else None,
+                "case": pk if shown else None,
+                "surrendered_in": other["surrendered"].year if other["surrendered"] else None,
                 "reasons": reasons,
                 "counted_in_aggregates_only": not shown,
             }

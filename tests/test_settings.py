@@ -101,3 +101,22 @@ def test_a_test_process_removes_its_media_folder_when_it_ends():
     )
     assert result.returncode == 0, result.stderr
     assert not Path(result.stdout.strip()).exists()
+
+
+@pytest.mark.parametrize("size", ["64", "64 MB", "-1MB", "1TB", "64MB; DROP TABLE x"])
+def test_a_malformed_work_mem_is_refused_with_what_it_should_be(size):
+    result = _load_settings(DATABASE_WORK_MEM=size)
+    assert result.returncode != 0
+    assert "DATABASE_WORK_MEM is a size such as 64MB" in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit_and_with_the_work_mem_set():
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the settings of a PostgreSQL connection")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        assert cursor.fetchone() == ("off", settings.DATABASE_WORK_MEM)
