@@ -107,7 +107,9 @@ class FollowUp(OfCaseSubject, models.Model):
     OPEN = tuple(map(Status, _OPEN_STATUSES))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    # Case and assignee: served by the (case, status) and (assignee, status) indexes.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups",
+                             db_index=False)
     plan = models.ForeignKey(
         MonitoringPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="follow_ups"
     )
@@ -116,13 +118,8 @@ class FollowUp(OfCaseSubject, models.Model):
     hearing = models.ForeignKey(
         ProceedingEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="follow_ups",
-    )
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="follow_ups", db_index=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     # The window in which the check counts, and the moments the sweep acts on.
     window_opens_at = models.DateTimeField()
@@ -460,9 +457,9 @@ class Notification(models.Model):
         FINDING_SHARED = "finding_shared", _("Finding shared with your organisation")
         FINDING_COMMENT = "finding_comment", _("New comment on your organisation's finding")
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    # Served by the (recipient, read_at) index.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # An alert is about a case; an export's notice about the export alone.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True,
@@ -473,7 +470,8 @@ class Notification(models.Model):
     # An export's notice: the id of the export, a record of an app built on this one (whose
     # `delivery.register_still_for` check decides whether the recipient still sees it).
     export = models.UUIDField(null=True, blank=True, db_index=True, db_column="export_id")
-    dedup_key = models.CharField(max_length=200, unique=True)
+    # Unique by `notification_once` (a unique field gets a LIKE index nothing uses).
+    dedup_key = models.CharField(max_length=200)
     # References only: never a name (e-mails leave the system).
     subject = models.CharField(max_length=300)
     body = models.TextField(max_length=5000)
@@ -492,6 +490,7 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="notification_once")]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
             # The pending outbox in the order delivery claims it: a batch takes one
