@@ -130,14 +130,9 @@ def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[s
     return sql, params
 
 
-@replica_reads()
-def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
-    """The record under each of `groupings` (tuples of GROUPINGS' keys; the empty tuple for
-    the whole record as one cell), counted in one statement: a page or a report that shows
-    the record several ways reads the data once. The reads go to the read replica where there
-    is one."""
-    groupings = [tuple(g) for g in groupings]
-    distinct = list(dict.fromkeys(groupings))
+def counting_statement(user, groupings: list[tuple], filters=None) -> tuple:
+    """The connection, SQL and parameters of the one statement counting the cells of each of
+    `groupings` (distinct tuples) from the findings that count for `user`."""
     facts = (
         counted_findings(user).filter(**(filters or {}))
         .annotate(g0=F(GROUPINGS["requesting_state"]), g1=F(GROUPINGS["legal_instrument"]),
@@ -148,10 +143,22 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     )
     connection = connections[facts.db]
     facts_sql, facts_params = facts.query.get_compiler(connection=connection).as_sql()
-    sql, params = _counting_sql(distinct, facts_sql, connection)
+    sql, params = _counting_sql(groupings, facts_sql, connection)
+    return connection, sql, (*facts_params, *params)
+
+
+@replica_reads()
+def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
+    """The record under each of `groupings` (tuples of GROUPINGS' keys; the empty tuple for
+    the whole record as one cell), counted in one statement: a page or a report that shows
+    the record several ways reads the data once. The reads go to the read replica where there
+    is one."""
+    groupings = [tuple(g) for g in groupings]
+    distinct = list(dict.fromkeys(groupings))
+    connection, sql, params = counting_statement(user, distinct, filters)
     cells = [defaultdict(_Cell) for _ in distinct]
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*facts_params, *params))
+        cursor.execute(sql, params)
         for index, *groups, measure, item, records, keys in cursor.fetchall():
             if not records:
                 continue
