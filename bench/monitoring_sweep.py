@@ -89,6 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data")
     parser.add_argument("--profile", action="store_true",
                         help="also print the top functions (cProfile) of each measure")
+    parser.add_argument("--statements", action="store_true",
+                        help="also print the first sweep's slowest statements")
     parser.add_argument("--json", metavar="PATH",
                         help="also write the figures to PATH (bench/growth.py reads them)")
     args = parser.parse_args(argv)
@@ -528,7 +530,7 @@ def main(argv=None) -> None:
     }
     notifications_before = Notification.objects.count()
 
-    first = measure("first sweep", sweep, args.profile)
+    first = measure("first sweep", sweep, args.profile, keep=args.statements)
     second = measure("second sweep", sweep, args.profile)
     written = Notification.objects.count() - notifications_before
 
@@ -632,6 +634,10 @@ def main(argv=None) -> None:
     print("-" * 78)
     for m in (first, second, delivery):
         print_breakdown(m)
+    if args.statements:
+        print("\n  first sweep: its slowest statements")
+        for elapsed, sql, _params in sorted(first.meter.statements, key=lambda s: -s[0])[:12]:
+            print(f"    {elapsed * 1000:7.1f} ms  {' '.join(sql.split())[:150]}")
     for m in (first, second, delivery):
         print_profile(m)
     print(f"\ntotal run {total_s:.1f} s")

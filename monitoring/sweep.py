@@ -13,12 +13,15 @@ three stale messages. Escalation, missed and silence alerts stand on their own.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import services
@@ -58,18 +61,51 @@ def _key(kind: str, follow_up) -> str:
     return f"{kind}:{follow_up.pk}:{int(follow_up.due_at.timestamp())}"
 
 
+@contextlib.contextmanager
+def _step():
+    """A step's transaction. On PostgreSQL its commit does not wait for the write-ahead log to
+    reach the disk (asynchronous commit; a commit costs several milliseconds here against a
+    fraction of one). A crash may then lose the last steps of a sweep, whole, never a part of
+    one; the next sweep redoes them from the follow-ups' state, with the same once-only keys.
+    Nothing leaves before it is durable: delivery's own commits wait for the log, and so flush
+    the sweep's earlier ones before any message is sent."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def _locked(queryset):
     """The rows of `queryset`, locked until the step's transaction ends; rows another sweep
     holds are left to it."""
     return list(queryset.select_for_update(skip_locked=True, of=("self",)))
 
 
-def _follow_up_alert(kind: str, follow_up: FollowUp):
+class _Due(NamedTuple):
+    """What an alert step reads of a follow-up: plain values, not a model instance each."""
+
+    pk: uuid.UUID
+    case_id: uuid.UUID
+    assignee_id: int | None
+    due_at: datetime.datetime
+    window_opens_at: datetime.datetime
+    status: str
+    reference: str
+
+
+# The status an alert of a stage also moves a follow-up to, from those behind it, and the
+# report's count of such moves.
+_MOVES = {Kind.DUE: ((Status.SCHEDULED,), Status.DUE, "became_due"),
+          Kind.OVERDUE: ((Status.SCHEDULED, Status.DUE), Status.OVERDUE, "became_overdue")}
+
+
+def _follow_up_alert(kind: str, follow_up, reference: str):
     # Of the stages, the text may name the window's opening; escalation and missed the due date.
     moments = {"due": follow_up.due_at}
     if kind in (Kind.DUE_SOON, Kind.DUE, Kind.OVERDUE):
         moments["opens"] = follow_up.window_opens_at
-    return alert(kind, case_id=follow_up.case_id, reference=follow_up.case.reference,
+    return alert(kind, case_id=follow_up.case_id, reference=reference,
                  key=_key(kind, follow_up), follow_up_id=follow_up.pk,
                  assignee_id=follow_up.assignee_id, **moments)
 
@@ -81,15 +117,26 @@ def _count(report: SweepReport, kind: str, written: int) -> None:
 
 
 def _alert_step(report: SweepReport, kind: str, audience: str, candidates, mark: dict) -> None:
-    """Lock the follow-ups of `candidates`, write their `kind` alerts, and `mark` them."""
-    with transaction.atomic():
-        follow_ups = _locked(candidates.select_related("case").only(
-            "id", "case_id", "assignee_id", "due_at", "window_opens_at", "case__reference"))
+    """Lock the follow-ups of `candidates`, write their `kind` alerts, and `mark` them; a
+    stage's alert also moves the status of those behind it (one new version of each row, not
+    two)."""
+    with _step():
+        follow_ups = [_Due(*row) for row in _locked(candidates.values_list(
+            "id", "case_id", "assignee_id", "due_at", "window_opens_at", "status",
+            "case__reference"))]
         if not follow_ups:
             return
-        alerts = [_follow_up_alert(kind, follow_up) for follow_up in follow_ups]
+        alerts = [_follow_up_alert(kind, f, f.reference) for f in follow_ups]
         _count(report, kind, write(kind, audience, alerts, report.now))
-        FollowUp.objects.filter(pk__in=ids_in([f.pk for f in follow_ups])).update(**mark)
+        behind, to, counter = _MOVES.get(kind, ((), None, None))
+        moving = [f.pk for f in follow_ups if f.status in behind]
+        if moving:
+            moved = FollowUp.objects.filter(pk__in=ids_in(moving)).update(
+                status=to, updated_at=report.now, **mark)
+            setattr(report, counter, getattr(report, counter) + moved)
+        staying = [f.pk for f in follow_ups if f.status not in behind]
+        if staying:
+            FollowUp.objects.filter(pk__in=ids_in(staying)).update(**mark)
 
 
 def sweep(now: datetime.datetime | None = None) -> SweepReport:
@@ -97,15 +144,7 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
     report = SweepReport(now=now)
     open_ = FollowUp.OPEN
 
-    # 1. Statuses, each a conditional update: a row moves once, whoever runs the sweep.
-    report.became_overdue = FollowUp.objects.filter(
-        status__in=(Status.SCHEDULED, Status.DUE), due_at__lte=now
-    ).update(status=Status.OVERDUE, updated_at=now)
-    report.became_due = FollowUp.objects.filter(
-        status=Status.SCHEDULED, window_opens_at__lte=now
-    ).update(status=Status.DUE, updated_at=now)
-
-    # 2. Due soon, due, overdue: only the latest stage reached, each once.
+    # 1. Due soon, due, overdue: only the latest stage reached, each once.
     for stage, kind in reversed(STAGES):
         moment = {1: "due_soon_at", 2: "window_opens_at", 3: "due_at"}[stage]
         candidates = FollowUp.objects.filter(
@@ -115,6 +154,16 @@ def sweep(now: datetime.datetime | None = None) -> SweepReport:
             later = {1: "window_opens_at", 2: "due_at"}[stage]
             candidates = candidates.filter(**{f"{later}__gt": now})
         _alert_step(report, kind, "workers", candidates, {"alert_stage": stage})
+
+    # 2. Statuses the alerts did not move (alerted before, or held by another sweep), each a
+    # conditional update: a row moves once, whoever runs the sweep.
+    with _step():
+        report.became_overdue += FollowUp.objects.filter(
+            status__in=(Status.SCHEDULED, Status.DUE), due_at__lte=now
+        ).update(status=Status.OVERDUE, updated_at=now)
+        report.became_due += FollowUp.objects.filter(
+            status=Status.SCHEDULED, window_opens_at__lte=now
+        ).update(status=Status.DUE, updated_at=now)
 
     # 3. Escalation to the organisation's admins and liaisons.
     _alert_step(report, Kind.ESCALATION, "escalation",
@@ -143,13 +192,13 @@ def _catch_up(report: SweepReport, follow_ups: list, now) -> None:
     ):
         late = [f for f in follow_ups if pending(f)]
         if late:
-            alerts = [_follow_up_alert(kind, f) for f in late]
+            alerts = [_follow_up_alert(kind, f, f.case.reference) for f in late]
             _count(report, kind, write(kind, audience, alerts, now))
             FollowUp.objects.filter(pk__in=ids_in([f.pk for f in late])).update(**mark)
 
 
 def _missed(now, report: SweepReport) -> int:
-    with transaction.atomic():
+    with _step():
         follow_ups = _locked(FollowUp.objects.filter(status__in=FollowUp.OPEN, missed_at__lte=now)
                              .select_related("case__subject", "plan"))
         if not follow_ups:
@@ -158,7 +207,7 @@ def _missed(now, report: SweepReport) -> int:
         FollowUp.objects.filter(pk__in=ids_in([f.pk for f in follow_ups])).update(
             status=Status.MISSED, updated_at=now)
         services.record_lapses(follow_ups=follow_ups, now=now)
-        alerts = [_follow_up_alert(Kind.MISSED, follow_up) for follow_up in follow_ups]
+        alerts = [_follow_up_alert(Kind.MISSED, f, f.case.reference) for f in follow_ups]
         _count(report, Kind.MISSED, write(Kind.MISSED, "escalation", alerts, now))
         plans = {}
         for follow_up in follow_ups:
@@ -173,7 +222,7 @@ def _missed(now, report: SweepReport) -> int:
 def _silence(now, report: SweepReport) -> None:
     """One alarm per plan each time its silence deadline passes; while the silence lasts the
     deadline moves on by the phase's interval, so it rings again an interval later."""
-    with transaction.atomic():
+    with _step():
         plans = _locked(MonitoringPlan.objects.filter(active=True, silence_due_at__lte=now)
                         .select_related("case").only(
                             "id", "case_id", "case__reference", "silence_due_at",

@@ -65,3 +65,29 @@ def test_a_sweep_costs_the_same_statements_for_one_case_or_four(world):
     assert (of_one["lapses"], of_four["lapses"]) == (2, 8)
     assert (of_one["next checks"], of_four["next checks"]) == (1, 4)
     assert one == four
+
+
+def test_the_alert_of_a_stage_moves_the_status_and_each_move_is_counted_once(world):
+    """Due and overdue alerts move their follow-ups' status in the same update; what they did
+    not move (alerted before, yet behind) the status step moves; a second sweep moves none."""
+    case = monitored_case(world, surrender=TODAY - 10 * DAY)
+    opening = ad_hoc(world, case, opens=NOW - 1 * DAY, due=NOW + 1 * DAY)
+    late = ad_hoc(world, case, opens=NOW - 5 * DAY, due=NOW - 1 * DAY)
+    ahead = ad_hoc(world, case, opens=NOW + 1 * DAY, due=NOW + 2 * DAY)
+    # Alerted at its stage by an earlier sweep whose status step never ran.
+    behind = ad_hoc(world, case, opens=NOW - 1 * DAY, due=NOW + 3 * DAY)
+    FollowUp.objects.filter(pk=behind.pk).update(alert_stage=2)
+
+    report = sweep(now=NOW)
+
+    statuses = dict(FollowUp.objects.filter(
+        pk__in=[opening.pk, late.pk, ahead.pk, behind.pk]).values_list("pk", "status"))
+    assert statuses == {opening.pk: "due", late.pk: "overdue", ahead.pk: "scheduled",
+                        behind.pk: "due"}
+    # Every follow-up of the case was scheduled before; the plan's first visit is overdue too.
+    moved = FollowUp.objects.filter(case=case).values_list("status", flat=True)
+    assert (report.became_due, report.became_overdue) == (
+        list(moved).count("due"), list(moved).count("overdue")) == (2, 2)
+    assert Notification.objects.filter(follow_up=behind).count() == 0
+    again = sweep(now=NOW)
+    assert (again.became_due, again.became_overdue, again.notifications) == (0, 0, 0)
