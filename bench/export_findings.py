@@ -50,6 +50,7 @@ from _common import (  # noqa: E402
     recreate_database,
     setup_django,
     vacuum_analyze,
+    write_json,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_export"
@@ -64,6 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true",
                         help="measure again on the database a previous run seeded")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the figures as JSON (for bench/table.py)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--media", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -201,6 +204,12 @@ def main(argv=None) -> None:
     shutil.rmtree(media, ignore_errors=True)
 
     report(name, args, seed_s, total_findings, expected, copies, builds)
+    if args.json:
+        write_json(args.json, rows={"findings": total_findings, "exported": expected},
+                   copy=[s for s, _ in copies], export=[b["wall"] for b in builds],
+                   peak_mb=[b["peak_mb"] for b in builds],
+                   start_up_mb=[b["baseline_mb"] for b in builds],
+                   outcomes=[b["outcome"] for b in builds])
     print(f"{'total':<22} {time.perf_counter() - started:.0f} s")
 
 

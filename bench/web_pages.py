@@ -49,6 +49,7 @@ from _common import (  # noqa: E402
     recreate_database,
     setup_django,
     vacuum_analyze,
+    write_json,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/em_bench_web"
@@ -64,6 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="measure the database an earlier run seeded, without reseeding")
     parser.add_argument("--lists-only", action="store_true",
                         help="measure only the lists of the scale issue, not every page")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the lists' figures as JSON (for bench/table.py)")
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN ANALYZE of each list measure's slowest statement")
     return parser.parse_args(argv)
@@ -236,12 +239,14 @@ def explain(sql: str, params) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def report_lists(user, repeat: int, show_plans: bool) -> None:
-    """One line per list measure: fastest and median time, SQL time, ratio and target."""
+def report_lists(user, repeat: int, show_plans: bool) -> dict:
+    """One line per list measure: fastest and median time, SQL time, ratio and target. Returns
+    each measure's figures, by name."""
     client = signed_in(user)
     print(f"\nlists, as {user.username} (server time of {repeat} requests after one to warm up)")
     print(f"{'measure':<44} {'min ms':>7} {'median':>7} {'SQL ms':>7} {'ratio':>6} {'stmts':>5} "
           f"{'rows':>4}  {'target':<13} met")
+    figures = {}
     for name, url, target in list_urls(user):
         time_request(client, url)  # warm: caches, the plan of the session's statements
         runs = sorted((time_request(client, url) for _ in range(repeat)), key=lambda r: r[0])
@@ -253,11 +258,15 @@ def report_lists(user, repeat: int, show_plans: bool) -> None:
         print(f"{name:<44} {runs[0][0]:7.1f} {median_ms:7.1f} {sql_ms:7.1f} "
               f"{median_ms / sql_ms if sql_ms else 0:5.1f}x {meter.count:5d} {rows:>4}  "
               f"{str(target or '(none given)'):<13} {met}")
+        figures[name] = {"min_ms": runs[0][0], "median_ms": median_ms, "sql_ms": sql_ms,
+                         "statements": meter.count, "target": str(target) if target else None,
+                         "met": met == "yes"}
         if show_plans:
             elapsed, sql, params = max(meter.statements, key=lambda s: s[0])
             print(f"  slowest statement, {elapsed * 1000:.1f} ms:")
             for line in explain(sql, params):
                 print("    " + line)
+    return figures
 
 
 def main(argv=None) -> None:
@@ -318,7 +327,11 @@ def main(argv=None) -> None:
                args.repeat)
     print(f"\ndata: {Case.objects.count():,} cases ({busiest['n']:,} of {slug}), "
           f"{FollowUp.objects.count():,} follow-ups, {Finding.objects.count():,} findings")
-    report_lists(large[0], args.repeat, args.explain)
+    lists = report_lists(large[0], args.repeat, args.explain)
+    if args.json:
+        write_json(args.json, rows={"cases": Case.objects.count(),
+                                    "findings": Finding.objects.count(),
+                                    "follow-ups": FollowUp.objects.count()}, measures=lists)
     print(f"\nload average {load_average()} (1, 5, 15 min)")
 
 
