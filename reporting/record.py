@@ -79,12 +79,12 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def _days_waited(vendor: str) -> str:
-    """SQL of the days from a case's surrender (day 0) to its first check with access: the
-    date of the moment in UTC, as Django stores and reads it, never before day 0."""
+    """SQL of the days from a case's surrender (day 0) to its first check with access
+    (`a.first_at`): the date of the moment in UTC, as Django stores and reads it, never before
+    day 0."""
     if vendor == "postgresql":
-        return "GREATEST((MIN(r.checked_at) AT TIME ZONE 'UTC')::date - c.surrender_date, 0)"
-    return ("MAX(CAST(julianday(date(MIN(r.checked_at))) - julianday(c.surrender_date) "
-            "AS INTEGER), 0)")
+        return "GREATEST((a.first_at AT TIME ZONE 'UTC')::date - c.surrender_date, 0)"
+    return "MAX(CAST(julianday(date(a.first_at)) - julianday(c.surrender_date) AS INTEGER), 0)"
 
 
 def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
@@ -127,10 +127,11 @@ def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[s
     report_table, case_table = q(CheckReport._meta.db_table), q(Case._meta.db_table)
     sql = (
         f"WITH facts ({', '.join(_FACTS)}) AS MATERIALIZED ({facts_sql}), "  # noqa: S608
-        f"access (case_id, days) AS (SELECT r.case_id, {_days_waited(connection.vendor)} "
-        f"FROM {report_table} r JOIN {case_table} c ON c.id = r.case_id "
-        "WHERE r.access = %s AND c.surrender_date IS NOT NULL "
-        "GROUP BY r.case_id, c.surrender_date), "
+        # Each case's first check with access, from the index of granted checks, then its day 0.
+        f"access (case_id, days) AS (SELECT a.case_id, {_days_waited(connection.vendor)} "
+        f"FROM (SELECT case_id, MIN(checked_at) AS first_at FROM {report_table} "
+        f"WHERE access = %s GROUP BY case_id) a JOIN {case_table} c ON c.id = a.case_id "
+        "WHERE c.surrender_date IS NOT NULL), "
         + ", ".join(cases_ctes) + " "
         + " UNION ALL ".join(parts)
     )
