@@ -27,6 +27,7 @@ slowest statement).
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import logging
 import os
@@ -239,6 +240,34 @@ def explain(sql: str, params) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+class FullCollections:
+    """Counts and times the garbage collector's full passes (generation 2) while active: a pass
+    lands on whichever request allocates at that moment."""
+
+    def __init__(self):
+        self.count, self.seconds, self._started = 0, 0.0, 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self):
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def __str__(self) -> str:
+        each = f", {self.seconds / self.count * 1000:.1f} ms each" if self.count else ""
+        return f"{self.count}{each} ({gc.get_freeze_count():,} objects frozen)"
+
+
 def report_lists(user, repeat: int, show_plans: bool) -> dict:
     """One line per list measure: fastest and median time, SQL time, ratio and target. Returns
     each measure's figures, by name."""
@@ -327,7 +356,13 @@ def main(argv=None) -> None:
                args.repeat)
     print(f"\ndata: {Case.objects.count():,} cases ({busiest['n']:,} of {slug}), "
           f"{FollowUp.objects.count():,} follow-ups, {Finding.objects.count():,} findings")
-    lists = report_lists(large[0], args.repeat, args.explain)
+    # As each server process does once it has loaded the application (config/gunicorn.py).
+    from config.wsgi import settle
+
+    settle()
+    with FullCollections() as collections:
+        lists = report_lists(large[0], args.repeat, args.explain)
+    print(f"\nfull garbage collections during the lists: {collections}")
     if args.json:
         write_json(args.json, rows={"cases": Case.objects.count(),
                                     "findings": Finding.objects.count(),

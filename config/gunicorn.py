@@ -30,3 +30,10 @@ logconfig_dict = {
         "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, once it loaded the application: see `config.wsgi.settle`."""
+    from config.wsgi import settle
+
+    settle()

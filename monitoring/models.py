@@ -58,7 +58,7 @@ class MonitoringPlan(models.Model):
     # Silence: no check with access granted since `last_access_at` (day 0 at first); the alarm
     # is due at `silence_due_at`.
     last_access_at = models.DateTimeField(null=True, blank=True)
-    silence_due_at = models.DateTimeField(db_index=True)
+    silence_due_at = models.DateTimeField()  # the sweep's: the (active, silence_due_at) index
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -469,7 +469,7 @@ class Notification(models.Model):
     )
     # An export's notice: the id of the export, a record of an app built on this one (whose
     # `delivery.register_still_for` check decides whether the recipient still sees it).
-    export = models.UUIDField(null=True, blank=True, db_index=True, db_column="export_id")
+    export = models.UUIDField(null=True, blank=True, db_column="export_id")  # no query by it
     # Unique by `notification_once` (a unique field gets a LIKE index nothing uses).
     dedup_key = models.CharField(max_length=200)
     # References only: never a name (e-mails leave the system).

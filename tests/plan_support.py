@@ -38,14 +38,14 @@ def page_statement(client, url: str, table: str) -> str:
     return found[0]
 
 
-def plan(sql: str, priced_out: tuple[str, ...] = PRICED_OUT) -> dict:
-    """PostgreSQL's plan of `sql` (EXPLAIN, not run), with the `priced_out` ways of reading
-    (sequential scans and sorts unless told) priced out."""
+def plan(sql: str, priced_out: tuple[str, ...] = PRICED_OUT, params=None) -> dict:
+    """PostgreSQL's plan of `sql` (EXPLAIN, not run; with its `params` if it has any), with the
+    `priced_out` ways of reading (sequential scans and sorts unless told) priced out."""
     with connection.cursor() as cursor:
         for setting in priced_out:
             cursor.execute(f"SET {setting} = off")
         try:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             return cursor.fetchone()[0][0]["Plan"]
         finally:
             for setting in priced_out:
