@@ -34,19 +34,35 @@ def nationality_consultation(case: Case) -> dict:
     inform the state of nationality first (CJEU C-182/15 Petruhhin, C-897/19 I.N.).
     """
     requested = case.requested_state
-    states: list[str] = []
+    nationalities = []
     if requested.in_eu_or_eea:
-        states = sorted(
-            {
-                n.country_id
-                for n in case.subject.nationalities.all()
-                if n.lost_on is None and n.country.in_eu_or_eea and n.country_id != requested.code
-            }
-        )
+        nationalities = [
+            (n.country_id, n.country.in_eu_or_eea, n.lost_on)
+            for n in case.subject.nationalities.all()
+        ]
     consultations = getattr(case, "consultations", None)
     if consultations is None:
         consultations = case.proceedings.filter(kind=ProceedingEvent.Kind.NATIONALITY_CONSULTATION)
-    recorded = {p.consulted_state_id for p in consultations}
+    return consultation_duty(
+        requested.code, requested.in_eu_or_eea, nationalities,
+        {p.consulted_state_id for p in consultations},
+    )
+
+
+def consultation_duty(requested: str, requested_in_eu_or_eea: bool, nationalities,
+                      recorded: set) -> dict:
+    """`nationality_consultation` from plain values: the requested state's code and whether it
+    is in the EU or the EEA, the subject's nationalities as (country code, in the EU or the
+    EEA, lost on), and the states whose consultation is recorded."""
+    states: list[str] = []
+    if requested_in_eu_or_eea:
+        states = sorted(
+            {
+                country
+                for country, in_eu_or_eea, lost_on in nationalities
+                if lost_on is None and in_eu_or_eea and country != requested
+            }
+        )
     return {
         "required": bool(states),
         "states": states,
