@@ -13,12 +13,14 @@ import binascii
 from hmac import compare_digest
 
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular import authentication as spectacular_auth
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
-from rest_framework import exceptions, permissions
+from rest_framework import authentication, exceptions, permissions
 
 from . import tokens
 from .models import ApiToken
@@ -64,6 +66,26 @@ class TokenAuthentication(auth.TokenAuthentication):
         return user, auth_token
 
 
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The signed-in session's user, as the user object itself.
+
+    Django's middleware (authentication, then the second factor's) hands the user over behind
+    lazy proxies; every attribute read through them is a call of its own, and the policy reads
+    the user's roles and flags a few times for each row of a list. The object behind the
+    proxies is the same one, with the same cached roles and second-factor state.
+    """
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is None:
+            return None
+        user, credentials = found
+        # Read once already (is_active): each proxy holds what it stands for.
+        while isinstance(user, LazyObject):
+            user = user._wrapped
+        return user, credentials
+
+
 class TokenScope(permissions.BasePermission):
     """A read-only token reads: every other method is refused (403). A session, or a read-write
     token, is not held back here."""
@@ -84,3 +106,9 @@ class TokenScheme(KnoxTokenScheme):
 
     target_class = "accounts.authentication.TokenAuthentication"
     name = "tokenAuth"
+
+
+class SessionScheme(spectacular_auth.SessionScheme):
+    """The schema's description of the session: the cookie the web application signs in."""
+
+    target_class = "accounts.authentication.SessionAuthentication"

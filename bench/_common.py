@@ -212,6 +212,10 @@ def print_profile(m: Measure, top: int = 20) -> None:
         return
     print(f"\n  {m.name}: top functions by cumulative time")
     m.profile.sort_stats("cumulative").print_stats(top)
+    print(f"\n  {m.name}: the product's own functions by cumulative time")
+    m.profile.sort_stats("cumulative").print_stats(r"/(cases|monitoring|reporting|accounts)/", top)
+    print(f"\n  {m.name}: top functions by own time")
+    m.profile.sort_stats("tottime").print_stats(top)
 
 
 # --- the machine -----------------------------------------------------------------------------
