@@ -46,9 +46,16 @@ class StrictFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if not is_list(view):
             return queryset
+        # Checked whatever is sent: a list's filters are always a StrictFilterSet.
+        self.get_filterset_class(view, queryset)
+        others = _other_parameters(view, self)
+        if not set(request.query_params) - others:
+            # Only the order, the page or the format: the filters have nothing to read, and a
+            # list read so does not build and validate their form.
+            return queryset
         filterset = self.get_filterset(request, queryset, view)
         taken = set(filterset.parameters()) if filterset is not None else set()
-        taken |= _other_parameters(view, self)
+        taken |= others
         errors = {
             name: [_("Unknown parameter: this list takes %(names)s.")
                    % {"names": ", ".join(sorted(taken))}]

@@ -129,3 +129,33 @@ def test_the_inbox_refuses_unknown_parameters_and_other_organisations(world):
     response = client.get("/api/v1/inbox/", {"organisation": "ngo-it"})
     assert response.status_code == 400 and list(response.json()) == ["organisation"]
     assert client.get("/api/v1/inbox/", {"organisation": "ngo-fr"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", LISTS[:-2])
+def test_a_list_read_without_filters_builds_no_filter_form_and_filters_when_given_one(
+        world, url, monkeypatch):
+    """Reading a list by its order, page and format leaves its filters unbuilt (their form is
+    a good part of a page's time); any other parameter builds them, and is checked."""
+    from cases.filters import StrictFilterSet
+
+    built = []
+    init = StrictFilterSet.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(StrictFilterSet, "__init__", counted)
+    client = api_client(world.fr_admin)
+    assert client.get(url, {"page_size": 5, "format": "json"}).status_code == 200
+    assert built == []
+    assert client.get(url, {"search": "x"}).status_code == 400
+
+
+def test_a_filter_sent_alone_still_filters(world):
+    CaseFactory(owner=world.ngo_fr, status="judicial_phase")
+    wanted = CaseFactory(owner=world.ngo_fr, status="refused")
+    client = api_client(world.fr_admin)
+    assert len(client.get("/api/v1/cases/").json()["results"]) == 2
+    assert [c["id"] for c in client.get("/api/v1/cases/", {"status": "refused"}).json()[
+        "results"]] == [str(wanted.pk)]
