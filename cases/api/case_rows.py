@@ -19,8 +19,12 @@ from ..models import Case, Offence, ProceedingEvent, SubjectNationality
 from ..models.cases import TRANSITIONS
 from ..selectors import consultation_duty
 
-# Formatted as the serializer's own fields format them (ISO 8601, the current time zone).
 _moment = serializers.DateTimeField().to_representation
+
+
+def moment(value) -> str | None:
+    """A moment as the serializers' own fields write it (ISO 8601, the current time zone)."""
+    return None if value is None else _moment(value)
 
 
 def _day(value) -> str | None:
@@ -94,7 +98,7 @@ def _row(case, own: bool, offences, recipients, duties, may_move) -> dict:
     if own:
         row["named_recipients"] = recipients[case.pk]
         row["caseworker"] = case.caseworker.username if case.caseworker_id else None
-    row.update(created_at=_moment(case.created_at), updated_at=_moment(case.updated_at),
+    row.update(created_at=moment(case.created_at), updated_at=moment(case.updated_at),
                version=case.version)
     return row
 

@@ -33,6 +33,7 @@ from ..models import (
 from ..selectors import case_compliance, inbox
 from ..services import evidence as evidence_services
 from . import serializers as s
+from .finding_rows import finding_rows
 
 Resource = policy.Resource
 
@@ -135,6 +136,11 @@ class FindingViewSet(ReadViewSet, UpdateWithService):
 
     def optimise(self, queryset):
         return queryset.select_related("case", "assurance")
+
+    def list(self, request, *args, **kwargs):
+        # The rows are FindingSerializer's, written out directly (finding_rows.py).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(finding_rows(page, request.user))
 
     @extend_schema(request=s.FindingShareInputSerializer, responses=s.FindingSerializer)
     @action(detail=True, methods=["post"])

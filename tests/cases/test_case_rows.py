@@ -3,14 +3,10 @@ must be exactly what the serializer gives the same caller, field for field and i
 order, whoever asks."""
 
 import datetime
-import json
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
-from rest_framework.renderers import JSONRenderer
-from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
 
 from cases.api.serializers import CaseSerializer
 from cases.models import Case, LegalInstrument, Offence, SubjectNationality
@@ -19,6 +15,7 @@ from cases.selectors import case_prefetches
 
 from ..conftest import ROLE_SHORT, api_client
 from ..factories import CaseFactory, ProceedingFactory, SubjectFactory, country
+from ..rows_support import assert_list_is_the_serializers, serialized
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -78,26 +75,15 @@ def _serialized(user, ids) -> list[dict]:
             *case_prefetches(),
         )
     }
-    request = Request(APIRequestFactory().get("/api/v1/cases/"))
-    request.user = user
-    context = {"request": request}
-    data = CaseSerializer([cases[pk] for pk in ids], many=True, context=context).data
-    return json.loads(JSONRenderer().render(data))
+    return serialized(CaseSerializer, user, [cases[pk] for pk in ids])
 
 
 @pytest.mark.parametrize("org", ["fr", "de", "it"])
 @pytest.mark.parametrize("role", list(ROLE_SHORT.values()))
 def test_the_list_gives_every_caller_what_the_serializer_gives(world, org, role):
     _varied_cases(world)
-    user = getattr(world, f"{org}_{role}")
-    response = api_client(user).get("/api/v1/cases/", {"ordering": "reference"})
-    assert response.status_code == 200
-    rows = response.json()["results"]
-    assert rows, "every caller here sees some case"
-    expected = _serialized(user, [row["id"] for row in rows])
-    assert rows == expected
-    # The same keys in the same order, not only the same values.
-    assert [list(row) for row in rows] == [list(row) for row in expected]
+    assert_list_is_the_serializers(getattr(world, f"{org}_{role}"), "/api/v1/cases/",
+                                   _serialized, ordering="reference")
 
 
 def test_each_shape_of_case_is_in_the_comparison(world):
