@@ -200,6 +200,17 @@ class PolicyViewSet(viewsets.GenericViewSet):
         return {}
 
 
+# A list whose page `list_rows(page, user)` writes out, instead of a serializer per row: the
+# same answer as the serializer's, which a test of each such list compares. (A comment, not a
+# docstring: the schema would describe the views that have none of their own with it.)
+class ListWithRows(mixins.ListModelMixin):
+    list_rows = None
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(type(self).list_rows(page, request.user))
+
+
 class CreateWithService(mixins.CreateModelMixin):
     create_action = policy.Action.CREATE
 

@@ -24,7 +24,13 @@ from ..models import (
 from ..selectors import case_prefetches, case_timeline
 from . import case_rows
 from . import serializers as s
-from .base import CreateWithService, DestroyWithService, PolicyViewSet, UpdateWithService
+from .base import (
+    CreateWithService,
+    DestroyWithService,
+    ListWithRows,
+    PolicyViewSet,
+    UpdateWithService,
+)
 
 Resource = policy.Resource
 User = get_user_model()
@@ -207,7 +213,7 @@ class SubjectViewSet(CrudViewSet):
         return self._serializer_context
 
 
-class CaseViewSet(CrudViewSet):
+class CaseViewSet(ListWithRows, CrudViewSet):
     """Extradition cases. Status changes only through `transition`."""
 
     resource = Resource.CASE
@@ -223,6 +229,8 @@ class CaseViewSet(CrudViewSet):
     create_service = services.case_create
     update_service = services.case_update
     service_object_name = "case"
+    # CaseSerializer's rows, written out directly.
+    list_rows = case_rows.case_rows
 
     def optimise(self, queryset):
         # Not the requesting state: the answer gives only its code, the case's own column.
@@ -234,11 +242,6 @@ class CaseViewSet(CrudViewSet):
             Prefetch("named_recipients", queryset=User.objects.order_by("username")),
             *case_prefetches(),
         )
-
-    def list(self, request, *args, **kwargs):
-        # The rows are CaseSerializer's, written out directly (cases/api/case_rows.py).
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(case_rows.case_rows(page, request.user))
 
     @extend_schema(request=s.TransitionSerializer, responses=s.CaseSerializer)
     @action(detail=True, methods=["post"])

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from cases import policy
 from cases.access import get_visible_or_404
-from cases.api.base import CreateWithService, PolicyViewSet, UpdateWithService
+from cases.api.base import CreateWithService, ListWithRows, PolicyViewSet, UpdateWithService
 from cases.api.schema import ConflictSerializer, ErrorSerializer
 from cases.models import Case
 
@@ -124,9 +124,11 @@ class CheckReportViewSet(ReadViewSet):
         )
 
 
-class FindingViewSet(ReadViewSet, UpdateWithService):
+class FindingViewSet(ListWithRows, ReadViewSet, UpdateWithService):
     model = Finding
     serializer_class = s.FindingSerializer
+    # FindingSerializer's rows, written out directly.
+    list_rows = finding_rows
     filterset_class = filters.FindingFilter
     ordering = "-observed_at"
     ordering_fields = ["observed_at", "created_at"]
@@ -136,11 +138,6 @@ class FindingViewSet(ReadViewSet, UpdateWithService):
 
     def optimise(self, queryset):
         return queryset.select_related("case", "assurance")
-
-    def list(self, request, *args, **kwargs):
-        # The rows are FindingSerializer's, written out directly (finding_rows.py).
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(finding_rows(page, request.user))
 
     @extend_schema(request=s.FindingShareInputSerializer, responses=s.FindingSerializer)
     @action(detail=True, methods=["post"])
