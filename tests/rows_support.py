@@ -3,11 +3,16 @@ monitoring/api/finding_rows.py): their rows against the serializer's own."""
 
 import json
 
+import pytest
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from .conftest import api_client
+from .conftest import ROLE_SHORT, api_client
+
+# Each role of the owner (fr), a partner (de) and an outsider (it).
+EVERY_CALLER = pytest.mark.parametrize(
+    ("org", "role"), [(org, role) for org in ("fr", "de", "it") for role in ROLE_SHORT.values()])
 
 
 def serialized(serializer_class, user, records) -> list[dict]:

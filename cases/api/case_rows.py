@@ -31,7 +31,8 @@ def _day(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _text(value) -> str | None:
+def text(value) -> str | None:
+    """Text as the serializers' own fields write it."""
     return None if value is None else str(value)
 
 
@@ -72,7 +73,7 @@ def _row(case, own: bool, offences, recipients, duties, may_move) -> dict:
         "legal_instrument": case.legal_instrument_id,
     }
     if own:
-        row["legal_basis_note"] = _text(case.legal_basis_note)
+        row["legal_basis_note"] = text(case.legal_basis_note)
     row["offences"] = [
         {"description": description, "category": category, "max_penalty": max_penalty}
         if own else {"category": category}
@@ -80,7 +81,7 @@ def _row(case, own: bool, offences, recipients, duties, may_move) -> dict:
     ]
     row["interpol_notice"] = case.interpol_notice
     if own:
-        row["interpol_reference"] = _text(case.interpol_reference)
+        row["interpol_reference"] = text(case.interpol_reference)
     row.update(
         request_date=_day(case.request_date),
         arrest_date=_day(case.arrest_date),

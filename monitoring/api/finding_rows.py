@@ -8,7 +8,7 @@ fails until it is.
 from __future__ import annotations
 
 from cases import policy
-from cases.api.case_rows import moment
+from cases.api.case_rows import moment, text
 
 from ..models import Finding
 
@@ -37,8 +37,7 @@ def _row(finding: Finding, own: bool) -> dict:
     }
     # Outside the owner, only where the owner marked the summary shareable.
     if own or finding.summary_shareable:
-        summary = finding.evidence_summary
-        row["evidence_summary"] = None if summary is None else str(summary)
+        row["evidence_summary"] = text(finding.evidence_summary)
     row.update(
         summary_shareable=finding.summary_shareable,
         is_open=finding.is_open,

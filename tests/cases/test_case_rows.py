@@ -13,9 +13,9 @@ from cases.models import Case, LegalInstrument, Offence, SubjectNationality
 from cases.models.sharing import TLP, Distribution
 from cases.selectors import case_prefetches
 
-from ..conftest import ROLE_SHORT, api_client
+from ..conftest import api_client
 from ..factories import CaseFactory, ProceedingFactory, SubjectFactory, country
-from ..rows_support import assert_list_is_the_serializers, serialized
+from ..rows_support import EVERY_CALLER, assert_list_is_the_serializers, serialized
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -78,8 +78,7 @@ def _serialized(user, ids) -> list[dict]:
     return serialized(CaseSerializer, user, [cases[pk] for pk in ids])
 
 
-@pytest.mark.parametrize("org", ["fr", "de", "it"])
-@pytest.mark.parametrize("role", list(ROLE_SHORT.values()))
+@EVERY_CALLER
 def test_the_list_gives_every_caller_what_the_serializer_gives(world, org, role):
     _varied_cases(world)
     assert_list_is_the_serializers(getattr(world, f"{org}_{role}"), "/api/v1/cases/",

@@ -10,9 +10,9 @@ from cases.models.sharing import TLP, Distribution
 from monitoring.api.serializers import FindingSerializer
 from monitoring.models import CheckReport, Finding, FollowUp
 
-from ..conftest import ROLE_SHORT, api_client
+from ..conftest import api_client
 from ..factories import AssuranceFactory, CaseFactory
-from ..rows_support import assert_list_is_the_serializers, serialized
+from ..rows_support import EVERY_CALLER, assert_list_is_the_serializers, serialized
 
 pytestmark = pytest.mark.django_db
 AT = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
@@ -61,8 +61,7 @@ def _serialized(user, ids) -> list[dict]:
     return serialized(FindingSerializer, user, [findings[pk] for pk in ids])
 
 
-@pytest.mark.parametrize("org", ["fr", "de", "it"])
-@pytest.mark.parametrize("role", list(ROLE_SHORT.values()))
+@EVERY_CALLER
 def test_the_list_gives_every_caller_what_the_serializer_gives(world, org, role):
     _varied_findings(world)
     assert_list_is_the_serializers(getattr(world, f"{org}_{role}"), "/api/v1/findings/",
