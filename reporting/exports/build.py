@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -29,10 +30,10 @@ from cases.policy import Action, Resource
 from monitoring.models import Notification
 
 from .. import cellkey
-from ..models import Export, ExportRow
+from ..models import Export
 from ..record import compliance_record, counted_findings, record_filters
 from ..record_query import RecordQuery, grouping
-from . import formats, report, rows, sheet, summary
+from . import formats, kept, report, rows, sheet, summary
 
 log = logging.getLogger(__name__)
 AuditAction = audit.Action
@@ -119,22 +120,27 @@ def _write(export: Export, out) -> int:
         filtered = rows.filtered(user, export.kind, export.filters,
                                  organisation_id=export.organisation_id,
                                  identifiers=export.include_identifiers)
-        # The policy decides once, when the ids are kept; the file holds exactly those rows,
-        # and each download checks them again.
-        queryset = rows.of_ids(export.kind, _keep_rows(export, filtered))
         cols = rows.columns(export.kind, export.include_identifiers)
         header = [c.name for c in cols]
+        # The policy decides once, when the ids are kept; the file holds exactly those rows,
+        # and each download checks them again.
         if export.format == Format.CSV and connection.vendor == "postgresql":
-            found, sealed = rows.survey(queryset, export.kind, cols)
-            labels.update(found)
-            if not sealed:
-                # The database writes the CSV of the very rows and cells the writers would
-                # (not sealed values, which only the application can open).
-                formats.write_csv_header(out, header, formats.LF)
-                written = rows.copy_csv(user, queryset, export.kind, cols, out,
-                                        progress=progress)
+            # The database writes the CSV of the very rows and cells the writers would, and
+            # keeps their ids, in one pass; not sealed values, which only the application can
+            # open: a file with one is written again below, from the ids kept.
+            kept.forget(export)
+            formats.write_csv_header(out, header, formats.LF)
+            copied = rows.copy_csv_keeping(user, filtered, export.kind, cols, out, export)
+            labels.update(copied.labels)
+            if not copied.sealed:
+                progress(copied.rows)
                 label()
-                return written
+                return copied.rows
+            out.seek(0)
+            out.truncate()
+            queryset = rows.of_ids(export.kind, kept.ids(export))
+        else:
+            queryset = rows.of_ids(export.kind, _keep_rows(export, filtered))
         table = rows.iter_rows(user, queryset, export.kind, cols, fmt=export.format,
                                labels=labels)
         layout = partial(sheet.row_layout, queryset, cols)
@@ -179,22 +185,11 @@ def _record_table(export: Export):
     return rows.record_table(cells, group_by, export.format)
 
 
-def _keep_rows(export: Export, queryset) -> QuerySet:
-    """Keep the ids of the records `queryset` holds now, in one statement; returns them as a
-    subquery. Each download checks them against the downloader's view (`_still_seen`)."""
-    ExportRow.objects.filter(export=export).delete()
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    export_id = ExportRow._meta.get_field("export").get_db_prep_value(export.pk, connection)
-    table = connection.ops.quote_name(ExportRow._meta.db_table)
-    # The table name is the model's, quoted; the SELECT is the ORM's, with bound parameters.
-    statement = f"INSERT INTO {table} (export_id, record_id) SELECT %s, kept.* FROM ({sql}) kept"  # noqa: S608, E501
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [export_id, *params])
-        if connection.vendor == "postgresql" and cursor.rowcount > settings.EXPORT_INLINE_MAX_ROWS:
-            # Fresh statistics, so that reading a large file's rows back by id plans a hash
-            # join rather than one index probe per row.
-            cursor.execute(f"ANALYZE {table}")
-    return ExportRow.objects.filter(export=export).values("record_id")
+def _keep_rows(export: Export, queryset) -> RawSQL:
+    """Keep the ids of the records `queryset` holds now; returns them as a subquery. Each
+    download checks them against the downloader's view (`services._still_seen`)."""
+    kept.keep(export, queryset)
+    return kept.ids(export)
 
 
 def _sha256(fh) -> str:
@@ -304,7 +299,7 @@ def exports_expire(now: datetime.datetime) -> int:
         if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
                 status=Status.EXPIRED, file=""):
             continue
-        ExportRow.objects.filter(export=export).delete()
+        kept.forget(export)
         if name:
             export.file.storage.delete(name)
         audit.record(None, AuditAction.DELETE, export, organisation_id=export.organisation_id,

@@ -17,8 +17,8 @@ from types import SimpleNamespace
 import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models import Case as Choose
-from django.db.models import CharField, F, Func, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from monitoring.filters import FindingFilter, FollowUpFilter
 from monitoring.models import Finding, FollowUp
 
 from ..models import Export
+from . import kept
 
 Kind = Export.Kind
 CHUNK = 5000
@@ -398,22 +399,6 @@ def _opened(chunk: list, sealed: list[tuple[int, str]], spreadsheet: bool) -> li
     return opened
 
 
-def survey(queryset: QuerySet, kind: str, cols: list[Column]) -> tuple[set[str], bool]:
-    """In one pass over the rows: their labels (for the label of the file), and whether any row
-    has a value in a sealed column, which only the application can open (the database alone
-    cannot write those)."""
-    sealed = Q()
-    for column in cols:
-        if _sealed(queryset, column):
-            sealed |= ~Q(**{column.source: ""}) & Q(**{f"{column.source}__isnull": False})
-    labels = queryset.order_by().values_list(_label_lookup(kind))
-    if not sealed:
-        return {label for (label,) in labels.distinct()}, False
-    found = list(labels.annotate(sealed=Max(Choose(When(sealed, then=Value(1)),
-                                                   default=Value(0)))))
-    return {label for label, _holds in found}, any(holds for _label, holds in found)
-
-
 # The code points of FORMULA_STARTS: ascii() of a text is that of its first character.
 FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
 
@@ -433,11 +418,13 @@ def _copied_cell(kind: str, ref: str) -> str:
     return ref
 
 
-def _copy_statement(user, queryset: QuerySet, kind: str, cols: list[Column]):
-    """The SELECT that COPY writes: the raw cells (owner-only ones gated as in `_cells`),
-    sorted, then formatted. Formatting after the sort keeps the rows sorted (on disk, past a
-    few MB) narrow, and formats each cell once; a subquery with ORDER BY is never merged into
-    the query around it, whose rows therefore come in its order."""
+def _copy_statement(user, queryset: QuerySet, kind: str, cols: list[Column],
+                    **extra) -> tuple[str, list, str]:
+    """The rows COPY writes: the SELECT of the raw cells (owner-only ones gated as in
+    `_cells`), sorted, with `extra` values after them; and the list of the formatted cells
+    over its rows (`r`). Formatting after the sort keeps the rows sorted (on disk, past a few
+    MB) narrow, and formats each cell once; a subquery with ORDER BY is never merged into the
+    query around it, whose rows therefore come in its order."""
     source = SOURCES[kind]
     mine = list(policy.roles(user))
     raw, written = {}, []
@@ -448,34 +435,97 @@ def _copy_statement(user, queryset: QuerySet, kind: str, cols: list[Column]):
         # A sealed value leaves as stored (the caller made sure every one is empty).
         written.append(f'r."r{i}"' if isinstance(field, SealedMixin)
                        else _copied_cell(field.get_internal_type(), f'r."r{i}"'))
-    sql, params = queryset.annotate(**raw).values_list(*raw).query.sql_with_params()
-    # The cells are this module's own SQL over its own aliases; the SELECT is the ORM's.
-    return f"SELECT {', '.join(written)} FROM ({sql}) AS r", params  # noqa: S608
+    sql, params = queryset.annotate(**raw, **extra).values_list(*raw, *extra) \
+        .query.sql_with_params()
+    return sql, list(params), ", ".join(written)
+
+
+def _copy(sql: str, params, out, *before: str) -> int:
+    """COPY of the SELECT `sql` as CSV into `out`, in a transaction after the `before`
+    statements; returns the rows written. COPY takes no bound parameters: the statement is
+    composed by psycopg, which quotes."""
+    connection.ensure_connection()
+    raw = connection.connection
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    with transaction.atomic(), raw.cursor() as cursor:
+        # Moments and dates in ISO 8601, whatever the server's default.
+        cursor.execute("SET LOCAL datestyle = 'ISO'")
+        for sql_before in before:
+            cursor.execute(sql_before)
+        with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for data in copy:
+                out.write(data)
+        return cursor.rowcount
 
 
 def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
              progress=None) -> int:
     """On PostgreSQL: the CSV rows written by the database itself, the very text the
     formatted SELECT of `iter_rows` gives (see `_copy_statement`), streamed into `out`.
-    Returns the rows written. The rows must hold no sealed value (`survey`).
+    Returns the rows written. The rows must hold no sealed value.
 
     The connection is busy for the whole COPY, so nothing may use it before the last row is
     read: progress (a database write) is reported once the COPY is done, not during it."""
-    sql, params = _copy_statement(user, queryset, kind, cols)
-    connection.ensure_connection()
-    raw = connection.connection
-    # COPY takes no bound parameters: the statement is composed by psycopg, which quotes.
-    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
-    with transaction.atomic(), raw.cursor() as cursor:
-        # Moments and dates in ISO 8601, whatever the server's default.
-        cursor.execute("SET LOCAL datestyle = 'ISO'")
-        with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for data in copy:
-                out.write(data)
-        written = cursor.rowcount
+    sql, params, written = _copy_statement(user, queryset, kind, cols)
+    # The cells are this module's own SQL over its own aliases; the SELECT is the ORM's.
+    copied = _copy(f"SELECT {written} FROM ({sql}) AS r", params, out)  # noqa: S608
     if progress is not None:
-        progress(written)
-    return written
+        progress(copied)
+    return copied
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What `copy_csv_keeping` wrote and found: the rows, their labels, and whether one holds
+    a sealed value (then the file is not usable: only the application can open those)."""
+
+    rows: int
+    labels: set[str]
+    sealed: bool
+
+
+# Where the COPY that keeps the ids leaves what it found of the rows, for its transaction.
+_SURVEY_TABLE = ("CREATE TEMPORARY TABLE IF NOT EXISTS em_export_survey "
+                 "(label text, sealed boolean) ON COMMIT DELETE ROWS")
+_SURVEY_EMPTY = "DELETE FROM pg_temp.em_export_survey"
+_SURVEY_READ = "SELECT label, sealed FROM pg_temp.em_export_survey"
+
+
+def copy_csv_keeping(user, queryset: QuerySet, kind: str, cols: list[Column], out,
+                     export: Export) -> Copied:
+    """`copy_csv` of `queryset` that also keeps the ids of the rows written as the export's
+    `ExportRecords`, and tells their labels and whether one holds a sealed value, all in one
+    statement: the rows are selected and sorted once, and read three times from the
+    database's own copy of them. A file for which `sealed` is true must be written again by
+    the application (the ids kept are those of its rows). Ids kept before for the export must
+    be gone (`kept.forget`)."""
+    sealed = Q()
+    for column in cols:
+        if _sealed(queryset, column):
+            sealed |= ~Q(**{column.source: ""}) & Q(**{f"{column.source}__isnull": False})
+    holds = (Choose(When(sealed, then=Value(True)), default=Value(False),
+                    output_field=BooleanField()) if sealed else Value(False, BooleanField()))
+    sql, params, written = _copy_statement(user, queryset, kind, cols, row_key=F("pk"),
+                                           row_label=F(_label_lookup(kind)), row_sealed=holds)
+    keep, keep_params = kept.keep_sql(export, "r.row_key", "r")
+    # The ids and the survey are written by the statement's data-modifying parts, which
+    # PostgreSQL runs to the end whatever the COPY reads; the rows come out of the
+    # materialised `r` in the order they went in, its ORDER BY's.
+    statement = (
+        f"WITH r AS MATERIALIZED ({sql}), "  # noqa: S608 - names are this module's, SQL the ORM's
+        f"kept AS ({keep}), "
+        "surveyed AS (INSERT INTO pg_temp.em_export_survey (label, sealed) "
+        "SELECT r.row_label, bool_or(r.row_sealed) FROM r GROUP BY r.row_label) "
+        f"SELECT {written} FROM r"
+    )
+    with transaction.atomic():
+        written_rows = _copy(statement, [*params, *keep_params], out, _SURVEY_TABLE,
+                             _SURVEY_EMPTY)
+        with connection.cursor() as cursor:
+            cursor.execute(_SURVEY_READ)
+            found = cursor.fetchall()
+    return Copied(written_rows, {label for label, _holds in found},
+                  any(holds for _label, holds in found))
 
 
 def _typed(value, kind: str):

@@ -18,10 +18,10 @@ from cases import audit, policy
 from cases.models import Organisation
 from cases.policy import Action, Resource
 
-from ..models import Export, ExportRow
+from ..models import Export
 from ..record import counted_findings, record_filters
 from ..tasks import export_build_task
-from . import rows, summary
+from . import kept, rows, summary
 from .build import export_build, facts, record_query
 
 AuditAction = audit.Action
@@ -155,8 +155,7 @@ def _still_seen(export: Export, user) -> bool:
     else:
         seen = rows.scope(user, export.kind, organisation_id=export.organisation_id,
                           identifiers=export.include_identifiers)
-    return not ExportRow.objects.filter(export=export).exclude(
-        record_id__in=seen.values("pk")).exists()
+    return kept.all_seen(export, seen)
 
 
 def _withdraw(export: Export, actor) -> None:
@@ -172,7 +171,7 @@ def _withdraw(export: Export, actor) -> None:
         if not Export.objects.filter(pk=export.pk, status=Status.READY).update(
                 status=Status.WITHDRAWN, file=""):
             return
-        ExportRow.objects.filter(export=export).delete()
+        kept.forget(export)
         audit.record(actor, AuditAction.WITHDRAW, export,
                      organisation_id=export.organisation_id, detail=detail)
     if name:

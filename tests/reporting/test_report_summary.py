@@ -19,9 +19,10 @@ from pypdf import PdfReader
 from monitoring.models import CheckReport, Finding
 from reporting.exports import report, summary
 from reporting.exports import services as exports
-from reporting.models import Export, ExportRow
+from reporting.models import Export
 from reporting.record import compliance_record, record_filters
 
+from .kept_support import kept_ids
 from .test_compliance_record import check, make_case
 
 O = Finding.Outcome  # noqa: E741
@@ -184,7 +185,7 @@ def test_an_exported_report_keeps_the_previous_periods_findings_for_its_download
         actor=halves.fr_caseworker, kind=Export.Kind.COMPLIANCE, format=Export.Format.PDF,
         filters={"observed_after": "2025-01-01", "observed_before": "2025-06-30"})
     assert export.status == Export.Status.READY, export.error
-    kept = set(ExportRow.objects.filter(export=export).values_list("record_id", flat=True))
+    kept = set(kept_ids(export))
     earlier = Finding.objects.filter(observed_at__date__range=(datetime.date(2024, 7, 4),
                                                                datetime.date(2024, 12, 31)))
     now = Finding.objects.filter(observed_at__date__range=(datetime.date(2025, 1, 1),
