@@ -43,10 +43,27 @@ def test_a_file_keeps_the_records_it_holds(world, shared_case):
     own = CaseFactory(owner=world.ministry_de, reference="X-own")
     export = exports.export_request(actor=world.de_caseworker, kind="cases", format="csv")
     assert export.rows_recorded
-    assert set(kept_ids(export)) \
-        == {shared_case.pk, own.pk}
+    assert set(kept_ids(export)) == {shared_case.pk, own.pk}
     response = download(world.de_caseworker, export)
     assert response.status_code == 200 and b"X-shared" in b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_file_of_no_records_keeps_none_and_downloads(world, fmt):
+    export = exports.export_request(actor=world.it_caseworker, kind="findings", format=fmt)
+    assert (export.rows_recorded, export.row_count, kept_ids(export)) == (True, 0, [])
+    assert download(world.it_caseworker, export).status_code == 200
+
+
+def test_a_record_kept_twice_is_checked_like_once(world, shared_case):
+    """The ids are counted against what the downloader sees, each time it was kept."""
+    export = exports.export_request(actor=world.de_caseworker, kind="cases", format="csv")
+    stored = ExportRecords.objects.get(export=export)
+    ExportRecords.objects.filter(export=export).update(ids=bytes(stored.ids) * 2)
+    assert len(kept_ids(export)) == 2
+    assert download(world.de_caseworker, export).status_code == 200
+    shared_case.__class__.objects.filter(pk=shared_case.pk).update(tlp=TLP.RED)
+    assert download(world.de_caseworker, export).status_code == 410
 
 
 def test_a_removed_member_no_longer_reaches_its_exports(world, shared_case):
