@@ -114,6 +114,13 @@ def pages(user) -> list[tuple[str, str]]:
     return out
 
 
+def quiet_requests() -> None:
+    """Pages a role may not use answer 403 or 404 by design: not worth a logged traceback
+    here; nor the line each request logs: the printout is the figures."""
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    logging.getLogger("extradition_monitor.request").setLevel(logging.WARNING)
+
+
 def measure(client, url: str, repeat: int) -> tuple[float, float, int, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -314,10 +321,7 @@ def main(argv=None) -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
     # The pages as the TLS-terminating proxy hands them over, not the redirect to HTTPS.
     settings.SECURE_SSL_REDIRECT = False
-    # Pages a role may not use answer 403 or 404 by design: not worth a logged traceback here.
-    logging.getLogger("django.request").setLevel(logging.ERROR)
-    # Nor the line each request logs: the printout is the figures.
-    logging.getLogger("extradition_monitor.request").setLevel(logging.WARNING)
+    quiet_requests()
     User = get_user_model()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -360,6 +364,8 @@ def main(argv=None) -> None:
     from config.wsgi import settle
 
     settle()
+    # Importing the WSGI module set Django up again, and with it the logging configuration.
+    quiet_requests()
     with FullCollections() as collections:
         lists = report_lists(large[0], args.repeat, args.explain)
     print(f"\nfull garbage collections during the lists: {collections}")

@@ -12,6 +12,17 @@ from cases.api.case_rows import moment, text
 
 from ..models import Finding
 
+# What the rows read of a finding's case and assurance: the page's query reads no more of them.
+_JOINED = ("case__reference", "case__requesting_state", "case__owner", "assurance__type")
+
+
+def list_queryset(queryset):
+    """What the rows read of each finding in the page's own query: its own fields but those
+    no row shows, and of its case and assurance only what a row names."""
+    own = [field.name for field in Finding._meta.concrete_fields
+           if field.name not in ("record_key", "created_by")]
+    return queryset.select_related("case", "assurance").only(*own, *_JOINED)
+
 
 def finding_rows(findings: list[Finding], user) -> list[dict]:
     """The findings as the API shows them to `user`, who may see each of them."""

@@ -32,8 +32,8 @@ from ..models import (
 )
 from ..selectors import case_compliance, inbox
 from ..services import evidence as evidence_services
+from . import finding_rows
 from . import serializers as s
-from .finding_rows import finding_rows
 
 Resource = policy.Resource
 
@@ -128,7 +128,7 @@ class FindingViewSet(ListWithRows, ReadViewSet, UpdateWithService):
     model = Finding
     serializer_class = s.FindingSerializer
     # FindingSerializer's rows, written out directly.
-    list_rows = finding_rows
+    list_rows = finding_rows.finding_rows
     filterset_class = filters.FindingFilter
     ordering = "-observed_at"
     ordering_fields = ["observed_at", "created_at"]
@@ -137,6 +137,8 @@ class FindingViewSet(ListWithRows, ReadViewSet, UpdateWithService):
     service_object_name = "finding"
 
     def optimise(self, queryset):
+        if self.action == "list":
+            return finding_rows.list_queryset(queryset)
         return queryset.select_related("case", "assurance")
 
     @extend_schema(request=s.FindingShareInputSerializer, responses=s.FindingSerializer)
