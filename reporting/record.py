@@ -11,13 +11,13 @@ Each count is published with the small, consistent perturbation of the cell-key 
 the record keys a count needs is added up beside it, from the key each record keeps. A cell of
 fewer than three cases, true or published, shows "<3" and nothing else, so that no individual
 can be singled out. Medians and percentiles of days are not perturbed: they are shown only for
-cells of three cases or more, and no subtraction of them yields a count.
+cells of three cases or more, and no subtraction of them yields a count. The database works
+them out too, a row per cell, as `statistics.quantiles(method="inclusive")` does.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.db import connections
 from django.db.models import F
@@ -53,24 +53,20 @@ def counted_findings(user):
     return policy.for_aggregates(Finding.objects.all(), user)
 
 
-def _percentile(values: list[int], q: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return float(values[0])
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 1)
+# The percentiles of the days each case waited for its first access: name and percent.
+PERCENTILES = {"p50": 50, "p90": 90}
 
 
 class _Cell:
-    """What a cell counts, each as (records, sum of their keys)."""
+    """What a cell counts, each as (records, sum of their keys), and the percentiles of the
+    days its cases waited for their first access (None where none had any)."""
 
-    __slots__ = ("cases", "reports", "refused", "without_access", "outcomes", "waits")
+    __slots__ = ("cases", "reports", "refused", "without_access", "outcomes", "p50", "p90")
 
     def __init__(self):
         self.cases = self.reports = self.refused = self.without_access = (0, 0)
         self.outcomes: dict[str, tuple[int, int]] = {}
-        # Days to first access: how many cases waited each number of days.
-        self.waits: Counter = Counter()
+        self.p50 = self.p90 = None
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -87,10 +83,23 @@ def _days_waited(vendor: str) -> str:
     return "MAX(CAST(julianday(date(a.first_at)) - julianday(c.surrender_date) AS INTEGER), 0)"
 
 
+def _percentile_sql(percent: int) -> str:
+    """A cell's `percent`th percentile of the days in `ranked` (each case's `k`th of the cell's
+    `n`, from 0), times 100: the two days around the point (n - 1) * percent / 100 weighed by
+    its fraction, in whole numbers, as `statistics.quantiles(method="inclusive")` weighs them
+    before its one division."""
+    point = f"({percent} * (n - 1) / 100)"
+    fraction = f"({percent} * (n - 1) - 100 * {point})"  # the remainder, in hundredths
+    # A whole number, as the counts beside it are (PostgreSQL's sum of bigints is a decimal).
+    return (f"CAST(SUM(CASE WHEN k = {point} THEN days * (100 - {fraction}) "
+            f"WHEN k = {point} + 1 THEN days * {fraction} ELSE 0 END) AS BIGINT)")
+
+
 def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
     """One statement counting the cells of every grouping from the counted findings (`facts`):
-    rows of (grouping, g0..g3, measure, item, records, sum of keys). Its names come from this
-    module; its values are parameters, after those of `facts_sql`."""
+    rows of (grouping, g0..g3, measure, item, records, sum of keys); a percentile's row holds
+    its value times 100 in place of the records. Its names come from this module; its values
+    are parameters, after those of `facts_sql`."""
     q = connection.ops.quote_name
     parts, params, cases_ctes = [], [CheckReport.Access.GRANTED], []
     for index, grouping in enumerate(groupings):
@@ -100,20 +109,25 @@ def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[s
         by = f"GROUP BY {cols[:-2]}" if used else ""
         head = f"SELECT {index}, {groups}"
         # The grouping's distinct cases, each with its days to first access: found once, and
-        # counted three ways.
-        cases = f"cases{index}"
-        cases_ctes.append(
+        # counted three ways; those with days ranked within their cell for the percentiles.
+        cases, ranked = f"cases{index}", f"ranked{index}"
+        cell = f"PARTITION BY {cols[:-2]} " if used else ""
+        cases_ctes += [
             f"{cases} AS MATERIALIZED (SELECT {cols}case_id, case_key, access.days "  # noqa: S608
             f"FROM (SELECT DISTINCT {cols}case_id, case_key FROM facts) x "
-            "LEFT JOIN access USING (case_id))")
+            "LEFT JOIN access USING (case_id))",
+            f"{ranked} AS (SELECT {cols}days, "  # noqa: S608
+            f"ROW_NUMBER() OVER ({cell}ORDER BY days) - 1 AS k, COUNT(*) OVER ({cell[:-1]}) AS n "
+            f"FROM {cases} WHERE days IS NOT NULL)",
+        ]
         reports = (f"(SELECT DISTINCT {cols}report_id, report_key, access FROM facts "  # noqa: S608
                    "WHERE report_id IS NOT NULL)")
         parts += [
             f"{head}, 'cases', NULL, COUNT(*), SUM(case_key) FROM {cases} {by}",
             f"{head}, 'without_access', NULL, COUNT(*), SUM(case_key) FROM {cases} "  # noqa: S608
             f"WHERE days IS NULL {by}",
-            f"{head}, 'waits', CAST(days AS TEXT), COUNT(*), 0 FROM {cases} "
-            f"WHERE days IS NOT NULL GROUP BY {cols}days",
+            f"{head}, 'percentiles', NULL, {_percentile_sql(PERCENTILES['p50'])}, "
+            f"{_percentile_sql(PERCENTILES['p90'])} FROM {ranked} {by}",
             f"{head}, 'reports', NULL, COUNT(*), SUM(report_key) FROM {reports} x {by}",
             f"{head}, 'refused', NULL, COUNT(*), SUM(report_key) FROM {reports} x "
             f"WHERE access = %s {by}",
@@ -168,7 +182,8 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for index, *groups, measure, item, records, keys in cursor.fetchall():
-            if not records:
+            # No records, or (a percentile) no case with days: the whole record's one row.
+            if records is None or (not records and measure != "percentiles"):
                 continue
             if groups[3] is not None:
                 groups[3] = int(groups[3])  # the year, a decimal on PostgreSQL
@@ -176,8 +191,9 @@ def compliance_records(user, groupings, *, filters=None) -> list[list[dict]]:
             cell, counted = cells[index][key], (records, int(keys or 0) % KEY_SPACE)
             if measure == "outcome":
                 cell.outcomes[item] = counted
-            elif measure == "waits":
-                cell.waits[int(item)] = records
+            elif measure == "percentiles":
+                # As `statistics.quantiles` gives them: one division of whole numbers.
+                cell.p50, cell.p90 = round(records / 100, 1), round(int(keys) / 100, 1)
             else:
                 setattr(cell, measure, counted)
     out = {
@@ -199,7 +215,6 @@ def _cell(group: dict, cell: _Cell) -> dict:
     cases = published(*cell.cases) if cell.cases[0] >= SMALL_CELL else 0
     if cases < SMALL_CELL:
         return {**group, "cases": f"<{SMALL_CELL}", "suppressed": True}
-    waits = sorted(cell.waits.elements())
     checks = published(*cell.reports)
     outcomes = {o: published(*cell.outcomes.get(o, (0, 0))) for o in Outcome.values}
     findings = published(sum(n for n, _ in cell.outcomes.values()),
@@ -215,8 +230,8 @@ def _cell(group: dict, cell: _Cell) -> dict:
         "access_refused_share": rates.share(refused, checks),
         "unverifiable_share": rates.share(min(outcomes[Outcome.UNVERIFIABLE], findings),
                                           findings),
-        "days_to_first_access_median": _percentile(waits, 0.5),
-        "days_to_first_access_p90": _percentile(waits, 0.9),
+        "days_to_first_access_median": cell.p50,
+        "days_to_first_access_p90": cell.p90,
         "cases_without_access": min(published(*cell.without_access), cases),
         "lapses": outcomes[Outcome.MONITORING_LAPSED],
     }

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime
 import random
+import statistics
 from collections import defaultdict
 from itertools import combinations
 
 import pytest
+from django.db import connection
 from django.db.models import Min, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -25,7 +27,15 @@ from cases import policy
 from cases.models.sharing import TLP, Distribution
 from monitoring.models import CheckReport, Finding, FindingShare
 from reporting import cellkey
-from reporting.record import GROUPINGS, _Cell, _cell, _sort_key, compliance_records
+from reporting.record import (
+    GROUPINGS,
+    PERCENTILES,
+    _Cell,
+    _cell,
+    _percentile_sql,
+    _sort_key,
+    compliance_records,
+)
 
 from .test_compliance_record import MA, NT, check, instrument, lapse, make_case
 
@@ -42,6 +52,16 @@ def counted(user):
     seen = policy.restrict(Finding.objects.all(), user).values("pk")
     aggregate = Q(distribution=Distribution.AGGREGATE_ONLY) if policy.roles(user) else Q(pk=None)
     return Finding.objects.filter(Q(pk__in=seen) | aggregate)
+
+
+def percentile(days: list[int], percent: int) -> float | None:
+    """The `percent`th percentile of `days` as Python's statistics module gives it, to one
+    decimal; the database works it out on its own."""
+    if not days:
+        return None
+    if len(days) == 1:
+        return float(days[0])
+    return round(statistics.quantiles(days, n=100, method="inclusive")[percent - 1], 1)
 
 
 def from_scratch(user, grouping: tuple, filters: dict) -> list[dict]:
@@ -76,7 +96,8 @@ def from_scratch(user, grouping: tuple, filters: dict) -> list[dict]:
         cell.refused = counted_keys(found["refused"])
         cell.without_access = counted_keys({c for c in found["cases"] if c not in waits})
         cell.outcomes = {o: counted_keys(ids) for o, ids in found["outcomes"].items()}
-        cell.waits.update(waits[c] for c in found["cases"] if c in waits)
+        days = sorted(waits[c] for c in found["cases"] if c in waits)
+        cell.p50, cell.p90 = percentile(days, 50), percentile(days, 90)
         out.append(_cell(dict(zip(grouping, key, strict=True)), cell))
     return out
 
@@ -176,3 +197,20 @@ def test_each_record_keeps_the_key_derived_from_its_id(world):
     for record in (case, CheckReport.objects.get(case=case), Finding.objects.get(case=case)):
         record.refresh_from_db()
         assert record.record_key == keys[str(record.pk)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 23, 101])
+def test_the_databases_percentiles_are_pythons(size):
+    """The percentiles the database works out, on days with ties and gaps, are those of
+    `statistics.quantiles`, to the last decimal."""
+    rng = random.Random(size)
+    days = [rng.choice([0, 0, rng.randrange(400)]) for _ in range(size)]
+    rows = " UNION ALL ".join(["SELECT CAST(%s AS INTEGER) AS days"] * size)
+    sql = (f"WITH d AS ({rows}), ranked AS (SELECT days, ROW_NUMBER() OVER (ORDER BY days) - 1 "
+           "AS k, COUNT(*) OVER () AS n FROM d) SELECT "
+           + ", ".join(_percentile_sql(percent) for percent in PERCENTILES.values())
+           + " FROM ranked")  # noqa: S608 - the record's own SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, days)
+        found = [round(value / 100, 1) for value in cursor.fetchone()]
+    assert found == [percentile(sorted(days), percent) for percent in PERCENTILES.values()]
