@@ -237,7 +237,7 @@ class CaseViewSet(ListWithRows, CrudViewSet):
         # Each table joined here is planned and built into objects for every row.
         if self.action == "list":
             return case_rows.list_queryset(queryset)
-        return case_rows.list_queryset(queryset).prefetch_related(
+        return case_rows.joined(queryset).prefetch_related(
             "offences",
             Prefetch("named_recipients", queryset=User.objects.order_by("username")),
             *case_prefetches(),

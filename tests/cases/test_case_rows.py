@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
 
 from cases.api.serializers import CaseSerializer
 from cases.models import Case, LegalInstrument, Offence, SubjectNationality
@@ -109,3 +111,16 @@ def test_each_shape_of_case_is_in_the_comparison(world):
     assert set(partner) == {"R-GROUP", "R-NET", "R-DE"}
     assert partner["R-GROUP"]["offences"] == [{"category": "violent"}]
     assert "legal_basis_note" not in partner["R-GROUP"]
+
+
+def test_the_page_reads_no_subjects_identity(world):
+    """A row shows the subject's reference only: the page's own query reads none of the
+    subject's sealed identity, for the owner either."""
+    _varied_cases(world)
+    with CaptureQueriesContext(connection) as queries:
+        rows = api_client(world.fr_caseworker).get("/api/v1/cases/").json()["results"]
+    assert rows and all(row["subject_reference"] for row in rows)
+    page = next(q["sql"] for q in queries.captured_queries if "cases_subject" in q["sql"])
+    for sealed in ("full_name", "other_names", "date_of_birth", "contacts", "notes"):
+        assert f'"cases_subject"."{sealed}"' not in page
+    assert '"cases_subject"."reference"' in page
