@@ -407,7 +407,7 @@ def _copied_cell(kind: str, ref: str) -> str:
     """One raw cell (`ref`) written as `_cell` writes it, by cheaper means that give the same
     text: COPY writes ids, numbers and dates with their output functions, which is what a cast
     to text does; booleans cast to `true`/`false`; moments truncated to the second in ISO
-    output (`copy_csv` sets DateStyle); text neutralised by the code of its first character
+    output (`_copy` sets DateStyle); text neutralised by the code of its first character
     (not a substring compared with each start). NULL stays NULL."""
     if kind == "DateTimeField":
         return f"replace(date_trunc('second', {ref} AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
@@ -458,22 +458,6 @@ def _copy(sql: str, params, out, *before: str) -> int:
         return cursor.rowcount
 
 
-def copy_csv(user, queryset: QuerySet, kind: str, cols: list[Column], out, *,
-             progress=None) -> int:
-    """On PostgreSQL: the CSV rows written by the database itself, the very text the
-    formatted SELECT of `iter_rows` gives (see `_copy_statement`), streamed into `out`.
-    Returns the rows written. The rows must hold no sealed value.
-
-    The connection is busy for the whole COPY, so nothing may use it before the last row is
-    read: progress (a database write) is reported once the COPY is done, not during it."""
-    sql, params, written = _copy_statement(user, queryset, kind, cols)
-    # The cells are this module's own SQL over its own aliases; the SELECT is the ORM's.
-    copied = _copy(f"SELECT {written} FROM ({sql}) AS r", params, out)  # noqa: S608
-    if progress is not None:
-        progress(copied)
-    return copied
-
-
 @dataclass(frozen=True)
 class Copied:
     """What `copy_csv_keeping` wrote and found: the rows, their labels, and whether one holds
@@ -493,12 +477,16 @@ _SURVEY_READ = "SELECT label, sealed FROM pg_temp.em_export_survey"
 
 def copy_csv_keeping(user, queryset: QuerySet, kind: str, cols: list[Column], out,
                      export: Export) -> Copied:
-    """`copy_csv` of `queryset` that also keeps the ids of the rows written as the export's
-    `ExportRecords`, and tells their labels and whether one holds a sealed value, all in one
-    statement: the rows are selected and sorted once, and read three times from the
-    database's own copy of them. A file for which `sealed` is true must be written again by
-    the application (the ids kept are those of its rows). Ids kept before for the export must
-    be gone (`kept.forget`)."""
+    """On PostgreSQL: the CSV rows of `queryset` written by the database itself, the very
+    text the formatted SELECT of `iter_rows` gives (see `_copy_statement`), streamed into
+    `out`; the ids of the rows written kept as the export's `ExportRecords`; their labels and
+    whether one holds a sealed value told. All in one statement: the rows are selected and
+    sorted once, and read three times from the database's own copy of them. A file for which
+    `sealed` is true must be written again by the application (the ids kept are those of its
+    rows). Ids kept before for the export must be gone (`kept.forget`).
+
+    The connection is busy for the whole COPY, so nothing may use it before the last row is
+    read: the caller reports progress (a database write) once this returns."""
     sealed = Q()
     for column in cols:
         if _sealed(queryset, column):

@@ -20,7 +20,6 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from openpyxl import load_workbook
 
 from cases.models import AuditEvent
@@ -390,29 +389,6 @@ def test_a_large_export_is_built_by_a_worker_with_progress_and_a_notice(
     assert export["id"] in notice.body and notice.case_id is None
     listed = api_client(world.fr_caseworker).get("/api/v1/notifications/").json()["results"]
     assert [n["id"] for n in listed] == [notice.pk]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="COPY is PostgreSQL's; elsewhere the writers' own path is taken")
-def test_progress_of_a_csv_copied_by_postgresql_waits_for_the_end_of_the_copy(world, cases):
-    # A progress report writes to the database: during the COPY the connection is busy, and a
-    # write there would wait for the COPY, which waits to be read, for ever.
-    from psycopg.pq import TransactionStatus
-
-    from reporting.exports import rows
-
-    reports = []
-
-    def progress(done):
-        reports.append((done, connection.connection.info.transaction_status))
-
-    queryset = rows.filtered(world.fr_caseworker, "cases", {},
-                             organisation_id=world.ngo_fr.pk, identifiers=False)
-    out = io.BytesIO()
-    written = rows.copy_csv(world.fr_caseworker, queryset, "cases",
-                            rows.columns("cases", False), out, progress=progress)
-    assert written == 3 == out.getvalue().count(b"\n")
-    assert reports == [(3, TransactionStatus.INTRANS)]
 
 
 def test_a_build_whose_worker_died_is_taken_again(world, cases, settings,
