@@ -97,9 +97,10 @@ def _percentile_sql(percent: int) -> str:
 
 def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
     """One statement counting the cells of every grouping from the counted findings (`facts`):
-    rows of (grouping, g0..g3, measure, item, records, sum of keys); a percentile's row holds
-    its value times 100 in place of the records. Its names come from this module; its values
-    are parameters, after those of `facts_sql`."""
+    rows of (grouping, g0..g3, measure, item, records, sum of keys); a cell's row of
+    percentiles holds its median and its 90th percentile, each times 100, in place of the
+    records and the keys. Its names come from this module; its values are parameters, after
+    those of `facts_sql`."""
     q = connection.ops.quote_name
     parts, params, cases_ctes = [], [CheckReport.Access.GRANTED], []
     for index, grouping in enumerate(groupings):
