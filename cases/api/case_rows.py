@@ -36,6 +36,13 @@ def text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def own_fields(model) -> list[str]:
+    """The fields of `model` a page's query reads for its rows: all but the record key (for the
+    record's counts) and who created the record, which no row shows."""
+    return [field.name for field in model._meta.concrete_fields
+            if field.name not in ("record_key", "created_by")]
+
+
 _JOINED = ("owner", "subject", "requested_state", "caseworker")
 # What a row reads of them: not the subject's sealed identity, which the list never shows.
 _READ = ("owner__slug", "owner__name", "owner__kind", "owner__country", "subject__reference",
@@ -51,9 +58,7 @@ def joined(queryset):
 def list_queryset(queryset):
     """What the rows read of each case in the page's own query: its own fields but those no
     row shows, and of what hangs off it only what a row names."""
-    own = [field.name for field in Case._meta.concrete_fields
-           if field.name not in ("record_key", "created_by")]
-    return joined(queryset).only(*own, *_READ)
+    return joined(queryset).only(*own_fields(Case), *_READ)
 
 
 def case_rows(cases: list[Case], user) -> list[dict]:

@@ -8,7 +8,7 @@ fails until it is.
 from __future__ import annotations
 
 from cases import policy
-from cases.api.case_rows import moment, text
+from cases.api.case_rows import moment, own_fields, text
 
 from ..models import Finding
 
@@ -19,9 +19,7 @@ _JOINED = ("case__reference", "case__requesting_state", "case__owner", "assuranc
 def list_queryset(queryset):
     """What the rows read of each finding in the page's own query: its own fields but those
     no row shows, and of its case and assurance only what a row names."""
-    own = [field.name for field in Finding._meta.concrete_fields
-           if field.name not in ("record_key", "created_by")]
-    return queryset.select_related("case", "assurance").only(*own, *_JOINED)
+    return queryset.select_related("case", "assurance").only(*own_fields(Finding), *_JOINED)
 
 
 def finding_rows(findings: list[Finding], user) -> list[dict]:
