@@ -95,7 +95,7 @@ def _percentile_sql(percent: int) -> str:
             f"WHEN k = {point} + 1 THEN days * {fraction} ELSE 0 END) AS BIGINT)")
 
 
-def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
+def counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[str, list]:
     """One statement counting the cells of every grouping from the counted findings (`facts`):
     rows of (grouping, g0..g3, measure, item, records, sum of keys); a cell's row of
     percentiles holds its median and its 90th percentile, each times 100, in place of the
@@ -153,9 +153,9 @@ def _counting_sql(groupings: list[tuple], facts_sql: str, connection) -> tuple[s
     return sql, params
 
 
-def counting_statement(user, groupings: list[tuple], filters=None) -> tuple:
-    """The connection, SQL and parameters of the one statement counting the cells of each of
-    `groupings` (distinct tuples) from the findings that count for `user`."""
+def facts_statement(user, filters=None) -> tuple:
+    """The connection, SQL and parameters of the counted facts: a row of `_FACTS` per finding
+    that counts for `user`, under `filters`."""
     facts = (
         counted_findings(user).filter(**(filters or {}))
         .annotate(g0=F(GROUPINGS["requesting_state"]), g1=F(GROUPINGS["legal_instrument"]),
@@ -165,8 +165,14 @@ def counting_statement(user, groupings: list[tuple], filters=None) -> tuple:
         .values_list(*_FACTS).order_by()
     )
     connection = connections[facts.db]
-    facts_sql, facts_params = facts.query.get_compiler(connection=connection).as_sql()
-    sql, params = _counting_sql(groupings, facts_sql, connection)
+    return (connection, *facts.query.get_compiler(connection=connection).as_sql())
+
+
+def counting_statement(user, groupings: list[tuple], filters=None) -> tuple:
+    """The connection, SQL and parameters of the one statement counting the cells of each of
+    `groupings` (distinct tuples) from the findings that count for `user`."""
+    connection, facts_sql, facts_params = facts_statement(user, filters)
+    sql, params = counting_sql(groupings, facts_sql, connection)
     return connection, sql, (*facts_params, *params)
 
 
