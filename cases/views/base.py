@@ -16,8 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,6 +31,42 @@ from ..models import Organisation
 
 SESSION_KEY = "acting_organisation"
 PAGE_SIZE = 50
+
+
+class CountedSoFar(Paginator):
+    """Pages of a list whose rows are counted no further than the end of the page asked,
+    rounded up to a whole `reach`: a list of a million rows costs about what its page does to
+    count, not a read of every row the user may see. Within that the count is exact; beyond
+    it the list says "more than" `more_than` rows, on more than `more_than_pages` pages, and
+    the next page is still there. The figure stays put while one pages through a step."""
+
+    reach = 1000
+
+    def __init__(self, object_list: QuerySet, per_page: int, asked):
+        super().__init__(object_list, per_page)
+        try:
+            # A page past the last is the last (`get_page`); past a billion, the database's
+            # LIMIT would overflow.
+            number = min(max(int(asked), 1), 10**9)
+        except (TypeError, ValueError):
+            number = 1
+        # Rows up to the end of the page asked, rounded up to a whole step; one more row tells
+        # whether there is a next page.
+        self.limit = -(-number * per_page // self.reach) * self.reach
+
+    @cached_property
+    def count(self) -> int:
+        # In no order: counting needs none, and one that no index serves would sort them all.
+        return self.object_list.order_by()[: self.limit + 1].count()
+
+    @property
+    def more_than(self) -> int | None:
+        """The rows the list holds more than, where it was not counted to its end."""
+        return self.limit if self.count > self.limit else None
+
+    @property
+    def more_than_pages(self) -> int | None:
+        return None if self.more_than is None else self.more_than // self.per_page
 
 
 # --- who is acting ---------------------------------------------------------------------------
@@ -127,8 +165,8 @@ class ListPage(MemberPage, TemplateView):
             sort = self.default_ordering
         if sort:
             queryset = queryset.order_by(*self.orderings[sort])
-        paginator = Paginator(self.optimise(queryset), PAGE_SIZE)
-        page = paginator.get_page(self.request.GET.get("page"))
+        asked = self.request.GET.get("page")
+        page = CountedSoFar(self.optimise(queryset), PAGE_SIZE, asked).get_page(asked)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(filter=filterset, page=page, rows=page.object_list, sort=sort,

@@ -12,7 +12,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -30,6 +29,7 @@ from cases.services.saved_filters import register_filter_page
 from cases.views.base import (
     PAGE_SIZE,
     ActionPage,
+    CountedSoFar,
     ListPage,
     MemberPage,
     ServiceFormPage,
@@ -251,7 +251,8 @@ class Inbox(MemberPage, TemplateView):
         since = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
         organisation_ids = list(policy.roles(request.user))
         findings = inbox_findings(request.user, since=since, organisation_ids=organisation_ids)
-        page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
+        asked = request.GET.get("page")
+        page = CountedSoFar(findings, PAGE_SIZE, asked).get_page(asked)
         cases = inbox_cases(request.user, since=since, organisation_ids=organisation_ids)
         query = request.GET.copy()
         query.pop("page", None)
