@@ -102,11 +102,13 @@ def pages(user) -> list[tuple[str, str]]:
     if case is not None:
         out += [("case page", f"/cases/{case.pk}/"), ("case edit form", f"/cases/{case.pk}/edit/"),
                 # What the case form's subject field fetches as one types a reference.
-                ("subject suggestions", f"/subjects/options/?subject={case.subject.reference[:7]}"),
-                # A search by the subject's whole name, and by one word of it.
-                ("case list, name search", "/cases/?" + urlencode({"q": case.subject.full_name})),
-                ("case list, name word search",
-                 "/cases/?" + urlencode({"q": case.subject.full_name.split()[-1]}))]
+                ("subject suggestions", f"/subjects/options/?subject={case.subject.reference[:7]}")]
+        # A search by the subject's whole name, and by one word of it: where the name can be
+        # read (with --reuse the keys are this run's, not the seeding's, unless set outside).
+        if name := case.subject.full_name:
+            out += [("case list, name search", "/cases/?" + urlencode({"q": name})),
+                    ("case list, name word search",
+                     "/cases/?" + urlencode({"q": name.split()[-1]}))]
     if follow_up is not None:
         out.append(("check-report form", f"/follow-ups/{follow_up.pk}/report/"))
     if finding is not None:
@@ -196,9 +198,10 @@ CASE_ORDERINGS = ["created_at", "reference", "request_date", "surrender_date",
 
 def list_urls(user) -> list[tuple[str, str, Target | None]]:
     """(measure, URL, target) of the lists: the API's first pages in every ordering the cases
-    list offers, a later page, a search by reference, and the web lists (no target given)."""
+    list offers, a later page, a search by reference; then, with no target given, the web
+    lists, the API's subjects, the dashboard and the case form's subject suggestions."""
     from cases import policy
-    from cases.models import Case
+    from cases.models import Case, Subject
 
     mine = list(policy.roles(user))
     references = Case.objects.filter(owner_id__in=mine).order_by("reference").values_list(
@@ -222,7 +225,18 @@ def list_urls(user) -> list[tuple[str, str, Target | None]]:
         ("web cases by reference", "/cases/?sort=reference", None),
         (f"web cases, reference search {typed!r}", "/cases/?" + urlencode({"q": typed}), None),
         ("web follow-ups, first page", "/follow-ups/", None),
+        ("API subjects, first page", "/api/v1/subjects/", None),
+        ("web dashboard", "/", None),
     ]
+    # What the case form suggests as one types a subject's reference: its first characters
+    # (shared by thousands of the organisation's subjects), then the whole of it.
+    subject = Subject.objects.filter(owner_id__in=mine).order_by("reference").values_list(
+        "reference", flat=True)
+    if subject:
+        whole = subject[len(subject) // 2]
+        out += [(f"web subject suggestions {part!r}",
+                 "/subjects/options/?" + urlencode({"subject": part}), None)
+                for part in (whole[:-4], whole)]
     return out
 
 

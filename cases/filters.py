@@ -205,12 +205,17 @@ class SubjectFilter(StrictFilterSet):
         fields = []
 
     def search(self, queryset, name, value):
+        # The few subjects whose names match are found first, through the name index; then
+        # each subject is matched on its own row, by its reference or as one of those. The
+        # database can then read the reference's trigram index and those ids together where
+        # few match, or walk the list's order and stop at its page where many do. (All matches
+        # as one subquery joined to the list read the matching ids once per subject read where
+        # most subjects' references share what was typed: seconds at 100,000 subjects.)
         identifiable = _identifiable_organisations(self.request)
-        return queryset.filter(pk__in=_matching(
-            Subject.objects.filter(reference__icontains=value),
-            *[Subject.objects.filter(way, owner_id__in=identifiable)
-              for way in name_index.ways_to_match(value)],
-        ))
+        ways = name_index.ways_to_match(value)
+        named = list(_matching(*[Subject.objects.filter(way, owner_id__in=identifiable)
+                                 for way in ways]).values_list("pk", flat=True)) if ways else []
+        return queryset.filter(Q(reference__icontains=value) | Q(pk__in=named))
 
 
 class CaseChildFilter(StrictFilterSet):

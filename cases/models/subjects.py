@@ -91,8 +91,13 @@ class Subject(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # A case search matches its subject's reference too.
-        indexes = [reference_trigram_index("subject_reference_trgm")]
+        indexes = [
+            # A case search matches its subject's reference too.
+            reference_trigram_index("subject_reference_trgm"),
+            # The list's order, with its tie-breaker: a page is read off it, not a sort of
+            # every subject the reader may see. (The reference's order is its unique index.)
+            models.Index(fields=["created_at", "id"], name="subject_created_order"),
+        ]
 
     def __str__(self) -> str:
         # Never the name: this string may reach logs, errors and other organisations.

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import Case
+from cases import policy
+from cases.models import Case, Subject
 from cases.models.sharing import TLP, TLP_CEILING, Distribution
 
 from ..conftest import api_client
@@ -417,3 +418,39 @@ def test_a_colleague_from_the_callers_other_organisation_is_refused(world, dual)
     assert response.status_code == 400
     assert set(response.json()) == {"named_recipients"}, response.json()
     assert not Case.objects.exists()
+
+
+def test_a_subject_is_seen_through_a_case_seen_or_by_its_owner_before_any_case(world):
+    """The subjects' rule looks each subject's cases up by its id: it must keep to the cases'
+    rule, for everyone, whatever the label, distribution and named people of each case."""
+    w = world
+    alone = SubjectFactory(owner=w.ngo_fr)
+    shared = SubjectFactory(owner=w.ngo_fr)
+    CaseFactory(owner=w.ngo_fr, subject=shared, distribution=GROUP, sharing_group=w.fr_de_group,
+                tlp=TLP.GREEN)
+    kept = SubjectFactory(owner=w.ngo_fr)
+    CaseFactory(owner=w.ngo_fr, subject=kept, distribution=ORG, tlp=TLP.AMBER)
+    red = SubjectFactory(owner=w.ngo_fr)
+    CaseFactory(owner=w.ngo_fr, subject=red, tlp=TLP.RED).named_recipients.add(w.fr_caseworker)
+    network = SubjectFactory(owner=w.ngo_it)
+    CaseFactory(owner=w.ngo_it, subject=network, distribution=NET, tlp=TLP.CLEAR)
+    # One RED case no one of ministry_de sees, one shared with it: the subject is seen.
+    both = SubjectFactory(owner=w.ngo_fr)
+    CaseFactory(owner=w.ngo_fr, subject=both, tlp=TLP.RED)
+    CaseFactory(owner=w.ngo_fr, subject=both, distribution=GROUP, sharing_group=w.fr_de_group,
+                tlp=TLP.AMBER)
+    SubjectFactory(owner=w.ngo_it)  # ngo_it's, without a case
+    stranger = MembershipFactory(organisation__slug="ngo-nl", role="caseworker").user
+    users = [getattr(w, f"{org}_{role}") for org in ("fr", "de", "it")
+             for role in ("caseworker", "liaison", "auditor", "admin")] + [
+        stranger, w.staff, UserFactory(username="no-membership")]
+    for user in users:
+        cases = set(policy.restrict(Case.objects.all(), user))
+        mine = set(policy.roles(user))
+        expected = {s for s in Subject.objects.all()
+                    if any(c in cases for c in s.cases.all())
+                    or (s.owner_id in mine and not s.cases.exists())}
+        assert set(policy.restrict(Subject.objects.all(), user)) == expected, user
+    assert alone in set(policy.restrict(Subject.objects.all(), w.fr_liaison))
+    assert both in set(policy.restrict(Subject.objects.all(), w.de_caseworker))
+    assert red not in set(policy.restrict(Subject.objects.all(), w.fr_admin))

@@ -13,9 +13,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from cases import policy
 from cases.models import Assurance, AuditEvent
 from cases.models.sharing import TLP, TLP_CEILING, Distribution
-from monitoring.models import Finding, FindingShare
+from monitoring.models import Finding, FindingComment, FindingShare
 
 from ..conftest import api_client, session_client
 from ..factories import (
@@ -498,3 +499,43 @@ def test_a_finding_moved_away_from_the_resharer_takes_its_reshares_with_it(passe
     assert not sees(w.de_caseworker, passed_on.finding)
     # ministry_de no longer receives the finding: what it passed on no longer counts either.
     assert not sees(w.it_caseworker, passed_on.finding)
+
+
+@pytest.mark.parametrize("change", [
+    None,
+    {"distribution": "organisation"},
+    {"distribution": "sharing_group", "tlp": "amber"},
+    {"distribution": "organisation", "tlp": "red"},
+    "withdraw the re-share",
+], ids=["as passed on", "kept to the owner", "amber", "red", "re-share withdrawn"])
+def test_reshares_and_comments_are_seen_exactly_with_their_finding(passed_on, change):
+    """Their rule checks each one's own finding and case rather than the list of every finding
+    a user sees: it must keep to the findings' rule, for everyone, whatever the sharing."""
+    w = passed_on.world
+    for user, organisation in ((w.fr_caseworker, w.ngo_fr), (w.it_caseworker, w.ngo_it)):
+        FindingComment.objects.create(finding=passed_on.finding, organisation=organisation,
+                                      author=user, text="A comment")
+    # A RED case: its findings are ngo_fr's, but only its named caseworker sees the case.
+    red = case_of_fr(w, distribution=Distribution.ORGANISATION, tlp=TLP.RED,
+                     named_recipients=[w.fr_caseworker])
+    kept = Finding.objects.get(pk=file_report(w, red, [AssuranceFactory(case=red)])
+                               ["findings"][0]["id"])
+    FindingComment.objects.create(finding=kept, organisation=w.ngo_fr, author=w.fr_caseworker,
+                                  text="Kept to the named")
+    if change == "withdraw the re-share":
+        assert api_client(w.de_liaison).delete(
+            f"/api/v1/finding-shares/{passed_on.share.pk}/").status_code == 204
+    elif change is not None:
+        body = {**change}
+        if body["distribution"] == "sharing_group":
+            body["sharing_group"] = w.fr_de_group
+        assert share(w.fr_caseworker, passed_on.finding, **body).status_code == 200
+    stranger = MembershipFactory(organisation__slug="ngo-nl", role="caseworker").user
+    users = [getattr(w, f"{org}_{role}") for org in ("fr", "de", "it")
+             for role in ("caseworker", "liaison", "auditor", "admin")] + [stranger, w.staff]
+    for user in users:
+        findings = set(policy.restrict(Finding.objects.all(), user))
+        for model in (FindingShare, FindingComment):
+            seen = set(policy.restrict(model.objects.all(), user))
+            assert seen == {c for c in model.objects.all() if c.finding in findings}, (
+                user, model.__name__)
