@@ -217,13 +217,18 @@ def list_urls(user) -> list[tuple[str, str, Target | None]]:
         for term in (field, f"-{field}"):
             if term != "-created_at":  # the default, measured above
                 out.append((f"API cases by {term}", f"/api/v1/cases/?ordering={term}", FAST))
+    # Its first characters: the thousands of cases whose reference starts so.
+    broad = typed[:-3]
     out += [
         (f"API cases, reference search {typed!r}", "/api/v1/cases/?" + urlencode({"q": typed}),
          FAST),
+        (f"API cases, reference search {broad!r}", "/api/v1/cases/?" + urlencode({"q": broad}),
+         None),
         ("web cases, first page", "/cases/", None),
         ("web cases, page 5", "/cases/?page=5", None),
         ("web cases by reference", "/cases/?sort=reference", None),
         (f"web cases, reference search {typed!r}", "/cases/?" + urlencode({"q": typed}), None),
+        (f"web cases, reference search {broad!r}", "/cases/?" + urlencode({"q": broad}), None),
         ("web follow-ups, first page", "/follow-ups/", None),
         ("API subjects, first page", "/api/v1/subjects/", None),
         ("web dashboard", "/", None),

@@ -52,12 +52,22 @@ def _identifiable_organisations(request) -> list[int]:
 
 
 def _matching(*ways: models.QuerySet) -> models.QuerySet:
-    """The ids of the records any of `ways` finds, as one subquery (a UNION). Each way is read
-    through its own index (a reference's trigram index, the name index) and only the few
-    matches are checked against the rest of the list's conditions; the same conditions joined
-    by OR would be tested on every row the caller may see."""
+    """The ids of the records any of `ways` finds, as one query (a UNION), each way read
+    through its own index (a reference's trigram index, the name index). A search reads them
+    first and gives the list the ids found: joined to a page in the list's order, many matches
+    were read once per row the page read."""
     first, *others = (way.order_by().values("pk") for way in ways)
     return first.union(*others)
+
+
+def _named(model, value: str, identifiable, subject_ref: str = "pk") -> list:
+    """The ids of `model`'s records whose subject's names match `value`, among the
+    organisations whose identifiers the caller may see: a few, through the name index."""
+    ways = name_index.ways_to_match(value, subject_ref)
+    if not ways:
+        return []
+    return list(_matching(*[model.objects.filter(way, owner_id__in=identifiable)
+                            for way in ways]).values_list("pk", flat=True))
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -182,15 +192,25 @@ class CaseFilter(StrictFilterSet):
         model = Case
         fields = []
 
+    # At most this many cases matched by reference are looked up by their ids.
+    FEW = 1000
+
     def search(self, queryset, name, value):
         # Names are searched only among subjects whose identifiers the caller may see.
-        identifiable = _identifiable_organisations(self.request)
-        return queryset.filter(pk__in=_matching(
+        named = _named(Case, value, _identifiable_organisations(self.request), "subject_id")
+        # The cases whose reference or subject's reference matches, through their trigram
+        # indexes: a few are read by id. Where more match (the first characters of a reference
+        # most cases share), each case is matched on its own row, so that a page in the list's
+        # order stops at its last row; joined to the page, so many matches were read once per
+        # case read (3.5 s at 100,000 cases).
+        found = list(_matching(
             Case.objects.filter(reference__icontains=value),
             Case.objects.filter(subject__reference__icontains=value),
-            *[Case.objects.filter(way, owner_id__in=identifiable)
-              for way in name_index.ways_to_match(value, "subject_id")],
-        ))
+        ).values_list("pk", flat=True)[:self.FEW + 1])
+        if len(found) <= self.FEW:
+            return queryset.filter(pk__in=[*found, *named])
+        return queryset.filter(Q(reference__icontains=value)
+                               | Q(subject__reference__icontains=value) | Q(pk__in=named))
 
 
 class SubjectFilter(StrictFilterSet):
@@ -211,10 +231,7 @@ class SubjectFilter(StrictFilterSet):
         # few match, or walk the list's order and stop at its page where many do. (All matches
         # as one subquery joined to the list read the matching ids once per subject read where
         # most subjects' references share what was typed: seconds at 100,000 subjects.)
-        identifiable = _identifiable_organisations(self.request)
-        ways = name_index.ways_to_match(value)
-        named = list(_matching(*[Subject.objects.filter(way, owner_id__in=identifiable)
-                                 for way in ways]).values_list("pk", flat=True)) if ways else []
+        named = _named(Subject, value, _identifiable_organisations(self.request))
         return queryset.filter(Q(reference__icontains=value) | Q(pk__in=named))
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cases.api.pagination import total_ordering
+from cases.filters import CaseFilter
 from cases.models import Case
 from cases.views.cases import CaseList
 from monitoring.models import Finding
@@ -84,10 +85,16 @@ def test_each_sort_of_the_web_case_list_is_read_off_an_index(world, sort, index)
 def test_a_search_by_part_of_a_reference_reads_the_trigram_indexes(world, url):
     case = CaseFactory(owner=world.ngo_fr)
     client = (used_client if url.startswith("/api/") else web_client)(world.fr_caseworker)
-    sql = page_statement(client, url.format(urlencode({"q": case.reference[2:9]})), TABLE)
-    # The few matches are sorted, so sorts stay. A table this small would be read whole, or
-    # down a whole index, however it is searched: both are priced out, which leaves the
-    # indexes that can answer `UPPER(reference) LIKE '%...%'` themselves.
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url.format(urlencode({"q": case.reference[2:9]})))
+    assert response.status_code == 200
+    # The look-up of the cases whose reference or subject's reference matches (the page then
+    # reads the few found by id).
+    (sql,) = [q["sql"] for q in ctx.captured_queries
+              if " UNION " in q["sql"] and "LIKE" in q["sql"].upper()]
+    # A table this small would be read whole, or down a whole index, however it is searched:
+    # both are priced out, which leaves the indexes that can answer
+    # `UPPER(reference) LIKE '%...%'` themselves.
     tree = plan(sql, priced_out=("enable_seqscan", "enable_indexscan"))
     assert ("Bitmap Index Scan", "case_reference_trgm") in indexes_read(tree, TABLE)
     assert ("Bitmap Index Scan", "subject_reference_trgm") in indexes_read(tree, "cases_subject")
@@ -104,11 +111,12 @@ def test_the_api_case_list_costs_the_same_queries_in_every_order_and_search(worl
     for i in range(3):
         CaseFactory(owner=world.ngo_fr, request_date=datetime.date(2026, 1, 1 + i))
     client = used_client(world.fr_admin)
-    urls = [f"/api/v1/cases/?ordering={term}" for term, _index in both_ways(API_ORDERS)]
-    urls += ["/api/v1/cases/?q=T-20", "/api/v1/cases/?q=Fictional%20Person"]
+    orders = [f"/api/v1/cases/?ordering={term}" for term, _index in both_ways(API_ORDERS)]
+    searches = ["/api/v1/cases/?q=T-20", "/api/v1/cases/?q=Fictional%20Person"]
     # The pinned count of tests/cases/test_query_counts.py (an empty page spares the
-    # prefetches).
-    assert {url: statements(client, url) for url in urls} == dict.fromkeys(urls, 8)
+    # prefetches); a search first looks its matches up, by name and by reference.
+    assert {url: statements(client, url) for url in orders} == dict.fromkeys(orders, 8)
+    assert {url: statements(client, url) for url in searches} == dict.fromkeys(searches, 10)
 
 
 def test_paging_through_cases_that_tie_shows_each_once_in_reference_order(world):
@@ -136,3 +144,22 @@ def test_paging_through_cases_that_tie_shows_each_once_in_reference_order(world)
 def test_an_order_ends_with_its_tie_breaker_unless_already_total(ordering, model, tie_breaker,
                                                                  total):
     assert total_ordering(ordering, model, tie_breaker) == total
+
+
+@pytest.mark.parametrize("q", ["T-2026", "SUBJ-", "Fictional Person"])
+def test_a_search_with_more_matches_than_are_looked_up_finds_the_same_cases(world, monkeypatch,
+                                                                             q):
+    """Past `CaseFilter.FEW` matches each case is matched on its own row: the same cases."""
+    for _ in range(4):
+        CaseFactory(owner=world.ngo_fr)
+    CaseFactory(owner=world.ngo_it)  # an outsider's, never found by ngo_fr
+    client = used_client(world.fr_caseworker)
+
+    def found() -> list[str]:
+        response = client.get("/api/v1/cases/", {"q": q})
+        assert response.status_code == 200
+        return sorted(row["reference"] for row in response.json()["results"])
+
+    few = found()
+    monkeypatch.setattr(CaseFilter, "FEW", 1)
+    assert found() == few and len(few) == 4
