@@ -272,8 +272,10 @@ def shared_with(user, prefix: str = "") -> Q:
     )
 
 
-def _case_condition(user, prefix: str = "") -> Q:
-    """The condition on Case rows (reached through `prefix`) the user may see."""
+def case_condition(user, prefix: str = "") -> Q:
+    """The condition on Case rows (reached through `prefix`, say `finding__case__`) the user
+    may see, checked on each row read: for records of a few cases, where the list of every
+    case the user sees (`visible_case_ids`) would cost more than they do."""
     p = prefix
     mine = _my_organisations(user)
     named = Case.named_recipients.through.objects.filter(
@@ -289,15 +291,8 @@ def my_organisations(user) -> QuerySet:
     return _my_organisations(user)
 
 
-def case_condition(user, prefix: str) -> Q:
-    """The condition on the Case rows reached through `prefix` (say `finding__case__`) that
-    `user` may see, checked on each joined row rather than against the list of every case the
-    user sees: for a few rows, where that list would cost more than they do."""
-    return _case_condition(user, prefix)
-
-
 def visible_case_ids(user) -> QuerySet:
-    return Case.objects.filter(_case_condition(user)).values("pk")
+    return Case.objects.filter(case_condition(user)).values("pk")
 
 
 def restrict(qs: QuerySet, user) -> QuerySet:
@@ -321,7 +316,7 @@ def for_aggregates(qs: QuerySet, user) -> QuerySet:
 
 
 def cases(queryset: QuerySet, user) -> QuerySet:
-    return queryset.filter(_case_condition(user))
+    return queryset.filter(case_condition(user))
 
 
 def by_case(queryset: QuerySet, user) -> QuerySet:
@@ -337,7 +332,7 @@ def subjects(queryset: QuerySet, user) -> QuerySet:
     # Each subject's cases are looked up by its own id (an index probe) where few subjects are
     # read, a page's or a search's; the database hashes every case the user sees where many are.
     return queryset.filter(
-        Exists(Case.objects.filter(_case_condition(user), subject_id=OuterRef("pk")))
+        Exists(Case.objects.filter(case_condition(user), subject_id=OuterRef("pk")))
         | (
             Q(owner_id__in=_my_organisations(user))
             & ~Exists(Case.objects.filter(subject_id=OuterRef("pk")))
